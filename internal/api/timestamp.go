@@ -1,0 +1,52 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Timestamp is a point in time as rest-json carries it: epoch seconds as a
+// JSON number, with a fraction (milliseconds) when there is one.
+type Timestamp struct{ time.Time }
+
+// NewTimestamp returns a pointer to t as a Timestamp.
+func NewTimestamp(t time.Time) *Timestamp { return &Timestamp{t} }
+
+// MarshalJSON writes epoch seconds, e.g. 1732000000.123.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	ms := t.UnixMilli()
+	buf := strconv.AppendInt(nil, ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		if frac < 0 {
+			frac = -frac
+		}
+		buf = append(buf, '.')
+		buf = append(buf, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+		for buf[len(buf)-1] == '0' {
+			buf = buf[:len(buf)-1]
+		}
+	}
+	return buf, nil
+}
+
+// UnmarshalJSON reads epoch seconds; anything but a JSON number is an
+// error.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	var f json.Number
+	if err := json.Unmarshal(b, &f); err != nil {
+		return errors.New("expected a timestamp in epoch seconds")
+	}
+	v, err := f.Float64()
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return errors.New("expected a timestamp in epoch seconds")
+	}
+	sec, frac := math.Modf(v)
+	t.Time = time.Unix(int64(sec), int64(math.Round(frac*1000))*int64(time.Millisecond)).UTC()
+	return nil
+}
+
+// Document is a free-form JSON value (the model's document shapes).
+type Document = json.RawMessage

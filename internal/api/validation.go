@@ -1,0 +1,157 @@
+package api
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Validate checks in against every constraint of the model (required,
+// lengths, ranges, patterns, enums, unions) and returns a
+// *ValidationException listing each failure, or nil.
+func Validate(in Input) error {
+	var c Validator
+	in.validate(&c, nil)
+	return c.err()
+}
+
+// Validator collects constraint failures.
+type Validator struct {
+	fields []ValidationExceptionField
+	texts  []string
+}
+
+// maxReported bounds the size of an error body for hostile inputs.
+const maxReported = 20
+
+func (c *Validator) fail(p *path, value, constraint string) {
+	if len(c.fields) >= maxReported {
+		return
+	}
+	name := p.String()
+	msg := "Member " + constraint
+	c.fields = append(c.fields, ValidationExceptionField{Name: &name, Message: &msg})
+	c.texts = append(c.texts, "Value "+value+" at '"+name+"' failed to satisfy constraint: "+msg)
+}
+
+func (c *Validator) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	noun := "error"
+	if len(c.fields) > 1 {
+		noun = "errors"
+	}
+	msg := fmt.Sprintf("%d validation %s detected: %s", len(c.fields), noun, strings.Join(c.texts, "; "))
+	return &ValidationException{Message: &msg, Reason: ValidationExceptionReasonFieldValidationFailed, FieldList: c.fields}
+}
+
+// shown quotes a value for a message, cut short if long.
+func shown(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return "'" + s + "'"
+}
+
+func (c *Validator) missing(p *path) { c.fail(p, "null", "must not be null") }
+func (c *Validator) minLength(p *path, v string, n int) {
+	c.fail(p, shown(v), "must have length greater than or equal to "+strconv.Itoa(n))
+}
+func (c *Validator) maxLength(p *path, v string, n int) {
+	c.fail(p, shown(v), "must have length less than or equal to "+strconv.Itoa(n))
+}
+func (c *Validator) minItems(p *path, have, n int) {
+	c.fail(p, "of size "+strconv.Itoa(have), "must have length greater than or equal to "+strconv.Itoa(n))
+}
+func (c *Validator) maxItems(p *path, have, n int) {
+	c.fail(p, "of size "+strconv.Itoa(have), "must have length less than or equal to "+strconv.Itoa(n))
+}
+func (c *Validator) minValue(p *path, v, n float64) {
+	c.fail(p, "'"+strconv.FormatFloat(v, 'g', -1, 64)+"'", "must have value greater than or equal to "+strconv.FormatFloat(n, 'g', -1, 64))
+}
+func (c *Validator) maxValue(p *path, v, n float64) {
+	c.fail(p, "'"+strconv.FormatFloat(v, 'g', -1, 64)+"'", "must have value less than or equal to "+strconv.FormatFloat(n, 'g', -1, 64))
+}
+func (c *Validator) pattern(p *path, v string, pat *pattern) {
+	c.fail(p, shown(v), "must satisfy regular expression pattern: "+pat.java)
+}
+func (c *Validator) union(p *path, n int, members []string) {
+	c.fail(p, "with "+strconv.Itoa(n)+" members set", "must have exactly one of ["+strings.Join(members, ", ")+"] set")
+}
+
+func (c *Validator) enum(p *path, v string, values any) {
+	c.fail(p, shown(v), "must satisfy enum value set: "+strings.ReplaceAll(fmt.Sprint(values), " ", ", "))
+}
+
+// path is the location of a value in the input, kept as a chain on the
+// stack and turned into a string ("members.0.accountId") only on failure.
+type path struct {
+	parent *path
+	name   string
+	idx    int
+	kind   byte // 'm' member, 'i' list index, 'k' map key
+}
+
+func (p *path) child(name string) path { return path{parent: p, name: name, kind: 'm'} }
+func (p *path) index(i int) path       { return path{parent: p, idx: i, kind: 'i'} }
+func (p *path) key(k string) path      { return path{parent: p, name: k, kind: 'k'} }
+
+func (p *path) String() string {
+	if p == nil {
+		return ""
+	}
+	var seg string
+	switch p.kind {
+	case 'i':
+		seg = strconv.Itoa(p.idx)
+	default:
+		seg = p.name
+	}
+	if parent := p.parent.String(); parent != "" {
+		return parent + "." + seg
+	}
+	return seg
+}
+
+// pattern is a model pattern, compiled on first use so that start-up does
+// not pay for patterns no request exercises.
+type pattern struct {
+	java           string
+	matchSrc       string
+	rejectSrc      string
+	once           sync.Once
+	matchRE, rejRE *regexp.Regexp
+}
+
+func newPattern(java, match, reject string) *pattern {
+	return &pattern{java: java, matchSrc: match, rejectSrc: reject}
+}
+
+func (p *pattern) compile() {
+	p.matchRE = regexp.MustCompile(p.matchSrc)
+	if p.rejectSrc != "" {
+		p.rejRE = regexp.MustCompile(p.rejectSrc)
+	}
+}
+
+func (p *pattern) match(s string) bool {
+	p.once.Do(p.compile)
+	return p.matchRE.MatchString(s) && (p.rejRE == nil || !p.rejRE.MatchString(s))
+}
+
+// fieldError is a ValidationException about one field.
+func fieldError(name, text string) error {
+	msg := "1 validation error detected: " + text
+	return &ValidationException{
+		Message:   &msg,
+		Reason:    ValidationExceptionReasonFieldValidationFailed,
+		FieldList: []ValidationExceptionField{{Name: &name, Message: &text}},
+	}
+}
+
+// FieldError returns a ValidationException (FIELD_VALIDATION_FAILED) naming
+// one member, for checks made outside the generated validators.
+func FieldError(name, text string) error { return fieldError(name, text) }

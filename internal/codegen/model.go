@@ -1,0 +1,228 @@
+// Package codegen turns the botocore-format service model (plus the
+// overlay in model/overlay.json) into the Go code of internal/api: shapes,
+// enums, validators, exceptions, the operation table, and the Service
+// interface. It fails on any model construct it does not handle, so that
+// nothing in the model is silently dropped.
+package codegen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+)
+
+// Model is the subset of botocore's service-2.json format that the
+// Clean Rooms model uses. Decoding rejects unknown keys on purpose.
+type Model struct {
+	Version    string                `json:"version"`
+	Metadata   map[string]any        `json:"metadata"`
+	Operations map[string]*Operation `json:"operations"`
+	Shapes     map[string]*Shape     `json:"shapes"`
+}
+
+// Operation is one API operation.
+type Operation struct {
+	Name       string     `json:"name"`
+	HTTP       HTTP       `json:"http"`
+	Input      *ShapeRef  `json:"input"`
+	Output     *ShapeRef  `json:"output"`
+	Errors     []ShapeRef `json:"errors"`
+	Readonly   bool       `json:"readonly"`
+	Idempotent bool       `json:"idempotent"`
+}
+
+// HTTP is an operation's HTTP binding.
+type HTTP struct {
+	Method       string `json:"method"`
+	RequestURI   string `json:"requestUri"`
+	ResponseCode int    `json:"responseCode"`
+}
+
+// ShapeRef refers to a shape, with the member's HTTP location if any.
+type ShapeRef struct {
+	Shape        string `json:"shape"`
+	Location     string `json:"location,omitempty"`
+	LocationName string `json:"locationName,omitempty"`
+	Box          bool   `json:"box,omitempty"`
+}
+
+// Shape is a named type of the model.
+type Shape struct {
+	Type      string               `json:"type"`
+	Members   map[string]*ShapeRef `json:"members,omitempty"`
+	Required  []string             `json:"required,omitempty"`
+	Member    *ShapeRef            `json:"member,omitempty"`
+	Key       *ShapeRef            `json:"key,omitempty"`
+	Value     *ShapeRef            `json:"value,omitempty"`
+	Min       *float64             `json:"min,omitempty"`
+	Max       *float64             `json:"max,omitempty"`
+	Pattern   string               `json:"pattern,omitempty"`
+	Enum      []string             `json:"enum,omitempty"`
+	Union     bool                 `json:"union,omitempty"`
+	Box       bool                 `json:"box,omitempty"`
+	Exception bool                 `json:"exception,omitempty"`
+	Fault     bool                 `json:"fault,omitempty"`
+	Sensitive bool                 `json:"sensitive,omitempty"`
+	Document  bool                 `json:"document,omitempty"`
+	Error     *struct {
+		HTTPStatusCode int  `json:"httpStatusCode"`
+		SenderFault    bool `json:"senderFault"`
+	} `json:"error,omitempty"`
+
+	name string
+}
+
+// IsRequired reports whether member is required in the structure.
+func (s *Shape) IsRequired(member string) bool {
+	for _, r := range s.Required {
+		if r == member {
+			return true
+		}
+	}
+	return false
+}
+
+// SortedMembers returns the member names in a stable (sorted) order.
+func (s *Shape) SortedMembers() []string {
+	names := make([]string, 0, len(s.Members))
+	for n := range s.Members {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Overlay is model/overlay.json: additions from newer SDKs and pattern
+// translations for the patterns RE2 cannot compile as written.
+type Overlay struct {
+	Comment    string                          `json:"comment"`
+	Shapes     map[string]*Shape               `json:"shapes"`
+	Members    map[string]map[string]*ShapeRef `json:"members"`
+	EnumValues map[string][]string             `json:"enumValues"`
+	Patterns   map[string]PatternFix           `json:"patterns"`
+}
+
+// PatternFix replaces a Java pattern by an RE2 pattern the value must match
+// and an optional one it must not match (both anchored to the whole value).
+type PatternFix struct {
+	Match  string `json:"match"`
+	Reject string `json:"reject,omitempty"`
+	Why    string `json:"why"`
+}
+
+func decodeStrict(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// Load reads the model and the overlay and applies the overlay.
+func Load(modelPath, overlayPath string) (*Model, *Overlay, error) {
+	var m Model
+	if err := decodeStrict(modelPath, &m); err != nil {
+		return nil, nil, err
+	}
+	var o Overlay
+	if err := decodeStrict(overlayPath, &o); err != nil {
+		return nil, nil, err
+	}
+	for name, s := range o.Shapes {
+		if _, ok := m.Shapes[name]; ok {
+			return nil, nil, fmt.Errorf("overlay shape %s already in the model: drop it from the overlay", name)
+		}
+		m.Shapes[name] = s
+	}
+	for shape, members := range o.Members {
+		s, ok := m.Shapes[shape]
+		if !ok || s.Type != "structure" {
+			return nil, nil, fmt.Errorf("overlay members: %s is not a structure of the model", shape)
+		}
+		for name, ref := range members {
+			if _, ok := s.Members[name]; ok {
+				return nil, nil, fmt.Errorf("overlay member %s.%s already in the model: drop it from the overlay", shape, name)
+			}
+			s.Members[name] = ref
+		}
+	}
+	for shape, values := range o.EnumValues {
+		s, ok := m.Shapes[shape]
+		if !ok || len(s.Enum) == 0 {
+			return nil, nil, fmt.Errorf("overlay enumValues: %s is not an enum of the model", shape)
+		}
+		for _, v := range values {
+			for _, have := range s.Enum {
+				if have == v {
+					return nil, nil, fmt.Errorf("overlay enum value %s.%s already in the model", shape, v)
+				}
+			}
+			s.Enum = append(s.Enum, v)
+		}
+	}
+	for name, s := range m.Shapes {
+		s.name = name
+	}
+	if err := check(&m); err != nil {
+		return nil, nil, err
+	}
+	return &m, &o, nil
+}
+
+// check rejects model constructs the generator does not handle.
+func check(m *Model) error {
+	for name, s := range m.Shapes {
+		switch s.Type {
+		case "structure", "list", "map", "string", "integer", "long", "double", "float", "boolean", "timestamp":
+		default:
+			return fmt.Errorf("shape %s: unsupported type %q", name, s.Type)
+		}
+		refs := []*ShapeRef{s.Member, s.Key, s.Value}
+		for _, r := range s.Members {
+			refs = append(refs, r)
+		}
+		for _, r := range refs {
+			if r == nil {
+				continue
+			}
+			if _, ok := m.Shapes[r.Shape]; !ok {
+				return fmt.Errorf("shape %s refers to unknown shape %s", name, r.Shape)
+			}
+			switch r.Location {
+			case "", "uri", "querystring":
+			default:
+				return fmt.Errorf("shape %s: unsupported member location %q", name, r.Location)
+			}
+		}
+		for _, req := range s.Required {
+			if _, ok := s.Members[req]; !ok {
+				return fmt.Errorf("shape %s: required member %s does not exist", name, req)
+			}
+		}
+	}
+	for name, op := range m.Operations {
+		if op.Input == nil || op.Output == nil {
+			return fmt.Errorf("operation %s: no input or output shape", name)
+		}
+		for _, e := range op.Errors {
+			if s := m.Shapes[e.Shape]; s == nil || !s.Exception || s.Error == nil {
+				return fmt.Errorf("operation %s: error %s is not an exception shape", name, e.Shape)
+			}
+		}
+		if m.Shapes[op.Output.Shape].Members != nil {
+			for mn, r := range m.Shapes[op.Output.Shape].Members {
+				if r.Location != "" {
+					return fmt.Errorf("operation %s: output member %s bound to %s is not supported", name, mn, r.Location)
+				}
+			}
+		}
+	}
+	return nil
+}

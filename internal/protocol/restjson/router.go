@@ -1,0 +1,94 @@
+package restjson
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/api"
+)
+
+// Router finds the operation of a request from its method and its
+// *escaped* path. Matching on the escaped path matters: an ARN label such
+// as the resourceArn of TagResource arrives percent-encoded in one segment
+// (arn%3Aaws%3Acleanrooms%3A...%2F...), and decoding first would split it.
+type Router struct {
+	root node
+}
+
+type node struct {
+	literal map[string]*node
+	label   *node
+	name    string                    // label name, on label nodes
+	ops     map[string]*api.Operation // by HTTP method
+}
+
+// NewRouter builds the router of the given operations.
+func NewRouter(ops []*api.Operation) *Router {
+	r := &Router{}
+	for _, op := range ops {
+		n := &r.root
+		for _, seg := range splitPath(op.URI) {
+			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+				if n.label == nil {
+					n.label = &node{name: seg[1 : len(seg)-1]}
+				}
+				n = n.label
+				continue
+			}
+			if n.literal == nil {
+				n.literal = map[string]*node{}
+			}
+			next, ok := n.literal[seg]
+			if !ok {
+				next = &node{}
+				n.literal[seg] = next
+			}
+			n = next
+		}
+		if n.ops == nil {
+			n.ops = map[string]*api.Operation{}
+		}
+		n.ops[op.Method] = op
+	}
+	return r
+}
+
+// Label is a URI label and its decoded value.
+type Label struct{ Name, Value string }
+
+// Match returns the operation and its labels, or ok=false.
+func (r *Router) Match(method, escapedPath string) (op *api.Operation, labels []Label, ok bool) {
+	segs := splitPath(escapedPath)
+	labels = make([]Label, 0, 3)
+	return r.root.match(method, segs, labels)
+}
+
+func (n *node) match(method string, segs []string, labels []Label) (*api.Operation, []Label, bool) {
+	if len(segs) == 0 {
+		op, ok := n.ops[method]
+		return op, labels, ok
+	}
+	seg := segs[0]
+	if next, ok := n.literal[seg]; ok {
+		if op, l, ok := next.match(method, segs[1:], labels); ok {
+			return op, l, true
+		}
+	}
+	if n.label != nil && seg != "" {
+		v, err := url.PathUnescape(seg)
+		if err == nil {
+			if op, l, ok := n.label.match(method, segs[1:], append(labels, Label{n.label.name, v})); ok {
+				return op, l, true
+			}
+		}
+	}
+	return nil, labels, false
+}
+
+func splitPath(p string) []string {
+	p = strings.TrimPrefix(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
