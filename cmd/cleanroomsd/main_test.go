@@ -1,0 +1,25 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/service"
+)
+
+func TestParseQuotas(t *testing.T) {
+	got, err := parseQuotas("collaborations=1000, memberships=20000,members=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := service.Quotas{CollaborationsPerAccount: 1000, MembershipsPerAccount: 20000, MembersPerCollaboration: 7}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("quotas (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"x=1", "collaborations", "members=0", "memberships=-3", "members=abc"} {
+		if _, err := parseQuotas(bad); err == nil {
+			t.Errorf("parseQuotas(%q) accepted", bad)
+		}
+	}
+}

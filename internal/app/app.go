@@ -1,0 +1,126 @@
+// Package app assembles cleanroomsd from its configuration: the logger, the
+// store, the service and the HTTP handler. cmd/cleanroomsd and the public
+// cleanroomstest package both start servers through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/identity"
+	"github.com/cleanroomsd/cleanroomsd/internal/server"
+	"github.com/cleanroomsd/cleanroomsd/internal/service"
+	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
+)
+
+// DefaultAddr is where cleanroomsd listens unless told otherwise. The port
+// is 7217 (the API version is 2022-02-17); it avoids LocalStack's 4566 and
+// its 4510-4559 range.
+const DefaultAddr = "127.0.0.1:7217"
+
+// Config is everything cleanroomsd can be told.
+type Config struct {
+	Addr string
+	// DataDir holds the SQLite database. "" keeps everything in memory.
+	DataDir string
+	// CredentialsFile maps access keys to accounts (identity package).
+	CredentialsFile string
+	// VerifySignatures: nil means "verify when a credentials file is given".
+	VerifySignatures *bool
+	Logger           *slog.Logger
+	// Now is the clock of the service and of signature checks.
+	Now func() time.Time
+	// Quotas override AWS's default quotas (zero fields keep the default).
+	Quotas service.Quotas
+}
+
+// App is a configured cleanroomsd.
+type App struct {
+	cfg     Config
+	store   cleanrooms.Store
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// New opens the store and builds the handler.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	var creds *identity.Credentials
+	if cfg.CredentialsFile != "" {
+		c, err := identity.LoadCredentialsFile(cfg.CredentialsFile)
+		if err != nil {
+			return nil, fmt.Errorf("credentials: %w", err)
+		}
+		creds = c
+	}
+	verify := creds != nil
+	if cfg.VerifySignatures != nil {
+		verify = *cfg.VerifySignatures
+	}
+	if verify && creds == nil {
+		return nil, errors.New("verifying signatures needs a credentials file")
+	}
+	dbPath := ""
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		dbPath = filepath.Join(cfg.DataDir, "cleanroomsd.db")
+	}
+	st, err := sqlstore.OpenSQLite(ctx, dbPath, sqlstore.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas})
+	h := server.New(server.Config{
+		Service:          svc,
+		Credentials:      creds,
+		VerifySignatures: verify,
+		Logger:           cfg.Logger,
+		Now:              cfg.Now,
+	})
+	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger}, nil
+}
+
+// Handler is the HTTP handler of the API.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve answers requests on ln until ctx is done, then shuts down
+// gracefully: in-flight requests finish (up to 10 s) before it returns.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
+		err = serveErr
+	}
+	return err
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.store.Close() }

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/api"
+	"github.com/cleanroomsd/cleanroomsd/internal/identity"
+	"github.com/cleanroomsd/cleanroomsd/internal/protocol/restjson"
+	"github.com/cleanroomsd/cleanroomsd/internal/protocol/sigv4"
+)
+
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.ErrorContext(r.Context(), "panic", "requestId", identity.RequestIDFrom(r.Context()),
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				restjson.WriteError(w, api.InternalError())
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := uuid.NewString()
+		w.Header().Set("x-amzn-RequestId", id)
+		next.ServeHTTP(w, r.WithContext(identity.WithRequestID(r.Context(), id)))
+	})
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// callerSlot lets the access log see the caller that authenticate finds
+// further down the chain.
+type callerSlot struct{}
+
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		caller := new(identity.Caller)
+		ctx := restjson.WithOperationSlot(context.WithValue(r.Context(), callerSlot{}, caller))
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		if !log.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("requestId", identity.RequestIDFrom(ctx)),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.EscapedPath()),
+			slog.String("operation", restjson.OperationName(ctx)),
+			slog.Int("status", sw.status),
+			slog.String("account", caller.AccountID),
+			slog.Duration("duration", time.Since(start)),
+		)
+	})
+}
+
+func logErrorFunc(log *slog.Logger) func(context.Context, string, error) {
+	return func(ctx context.Context, op string, err error) {
+		ae := restjson.AsAPIError(err)
+		level := slog.LevelDebug
+		if ae.HTTPStatus() >= 500 && ae.HTTPStatus() != http.StatusNotImplemented {
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "request failed", "requestId", identity.RequestIDFrom(ctx),
+			"operation", op, "code", ae.ErrorCode(), "cause", err.Error())
+	}
+}
+
+func health(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == HealthPath {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the caller from the SigV4 signature. The access key
+// names the account (see identity.AccountForAccessKey) and the credential
+// scope names the region. With VerifySignatures, the key must be known and
+// the signature must match.
+func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parsed, err := sigv4.Parse(r)
+		if err != nil {
+			restjson.WriteError(w, authError(err))
+			return
+		}
+		if cfg.VerifySignatures {
+			secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
+			if !ok {
+				restjson.WriteError(w, authError(sigv4.UnrecognizedClient()))
+				return
+			}
+			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			if err != nil {
+				restjson.WriteError(w, authError(sigv4.InvalidSignature("The request body could not be read.")))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if err := sigv4.Verify(r, body, parsed, secret, cfg.Now()); err != nil {
+				restjson.WriteError(w, authError(err))
+				return
+			}
+		}
+		caller := identity.Caller{
+			AccountID:   identity.AccountForAccessKey(cfg.Credentials, parsed.AccessKeyID),
+			Region:      parsed.Region,
+			AccessKeyID: parsed.AccessKeyID,
+		}
+		if slot, ok := r.Context().Value(callerSlot{}).(*identity.Caller); ok {
+			*slot = caller
+		}
+		next.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
+	})
+}
+
+func authError(err error) error {
+	if se, ok := err.(*sigv4.Error); ok {
+		return &api.GenericError{Code: se.Code, Status: se.Status, Message: se.Message}
+	}
+	return err
+}

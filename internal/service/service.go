@@ -1,0 +1,82 @@
+// Package service implements the Clean Rooms API (api.Service) on top of
+// the domain store: the multi-account rules, the status transitions, the
+// payment rules and the quotas of AWS Clean Rooms. Operations it does not
+// implement yet answer NotImplemented through the embedded api.Unimplemented.
+package service
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/api"
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// Config configures a Service.
+type Config struct {
+	Store cleanrooms.Store
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Quotas; zero fields take AWS's defaults (DefaultQuotas).
+	Quotas Quotas
+	// NewID makes resource ids; random lower-case v4 UUIDs when nil.
+	NewID func() string
+}
+
+// Quotas are AWS Clean Rooms' per-account quotas that cleanroomsd
+// enforces (shared spec 5). Load tests raise them.
+type Quotas struct {
+	CollaborationsPerAccount int // "Collaborations created per account"
+	MembershipsPerAccount    int // "Memberships per account"
+	MembersPerCollaboration  int // "Members invited per collaboration"
+}
+
+// DefaultQuotas are AWS's default values.
+func DefaultQuotas() Quotas {
+	return Quotas{CollaborationsPerAccount: 10, MembershipsPerAccount: 100, MembersPerCollaboration: 5}
+}
+
+// Quota names as AWS's quota page writes them; they travel in
+// ServiceQuotaExceededException.quotaName.
+const (
+	quotaCollaborations = "Collaborations created per account"
+	quotaMemberships    = "Memberships per account"
+	quotaMembers        = "Members invited per collaboration"
+)
+
+// Service implements api.Service.
+type Service struct {
+	api.Unimplemented
+	store  cleanrooms.Store
+	now    func() time.Time
+	quotas Quotas
+	newID  func() string
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = uuid.NewString
+	}
+	q, d := cfg.Quotas, DefaultQuotas()
+	if q.CollaborationsPerAccount <= 0 {
+		q.CollaborationsPerAccount = d.CollaborationsPerAccount
+	}
+	if q.MembershipsPerAccount <= 0 {
+		q.MembershipsPerAccount = d.MembershipsPerAccount
+	}
+	if q.MembersPerCollaboration <= 0 {
+		q.MembersPerCollaboration = d.MembersPerCollaboration
+	}
+	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID}
+}
+
+// clock is the time of a write, at the millisecond precision the wire
+// carries, so that what is stored is exactly what is returned.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+var _ api.Service = (*Service)(nil)

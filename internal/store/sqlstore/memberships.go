@@ -1,0 +1,186 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+var membershipCols = []string{
+	"id", "account_id", "region", "collaboration_id",
+	"status", "query_log_status", "job_log_status", "is_metrics_enabled",
+	"default_result_config", "default_job_result_config", "payment",
+	"create_time", "update_time",
+}
+
+var (
+	insertMembershipSQL = insertSQL("memberships", membershipCols)
+	updateMembershipSQL = updateSQL("memberships", membershipCols, "id")
+	getMembershipSQL    = "SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?"
+)
+
+func membershipArgs(m *cleanrooms.Membership) ([]any, error) {
+	var p params
+	p.add(m.ID)
+	p.add(m.AccountID)
+	p.add(m.Region)
+	p.add(m.CollaborationID)
+	p.add(m.Status)
+	p.add(m.QueryLogStatus)
+	p.add(m.JobLogStatus)
+	p.add(boolPtrParam(m.IsMetricsEnabled))
+	p.addJSON(jsonPtrParam(m.DefaultResultConfig))
+	p.addJSON(jsonPtrParam(m.DefaultJobResultConfig))
+	p.addJSON(jsonParam(m.Payment))
+	p.add(timeParam(m.CreateTime))
+	p.add(timeParam(m.UpdateTime))
+	return p.args, p.err
+}
+
+// membershipRow receives one row in membershipCols order.
+type membershipRow struct {
+	m                         cleanrooms.Membership
+	isMetricsEnabled          sql.NullBool
+	resultConfig, jobResultCf sql.NullString
+	payment                   string
+	createTime, updateTime    int64
+}
+
+func (r *membershipRow) dest() []any {
+	m := &r.m
+	return []any{
+		&m.ID, &m.AccountID, &m.Region, &m.CollaborationID,
+		&m.Status, &m.QueryLogStatus, &m.JobLogStatus, &r.isMetricsEnabled,
+		&r.resultConfig, &r.jobResultCf, &r.payment,
+		&r.createTime, &r.updateTime,
+	}
+}
+
+func (r *membershipRow) record() (cleanrooms.Membership, error) {
+	m := r.m
+	var err error
+	m.IsMetricsEnabled = boolPtrValue(r.isMetricsEnabled)
+	if m.DefaultResultConfig, err = jsonPtrValue[cleanrooms.ResultConfig](r.resultConfig); err != nil {
+		return m, err
+	}
+	if m.DefaultJobResultConfig, err = jsonPtrValue[cleanrooms.JobResultConfig](r.jobResultCf); err != nil {
+		return m, err
+	}
+	if err := jsonValue(r.payment, &m.Payment); err != nil {
+		return m, err
+	}
+	m.CreateTime = timeValue(r.createTime)
+	m.UpdateTime = timeValue(r.updateTime)
+	return m, nil
+}
+
+func (t *readTx) GetMembership(ctx context.Context, id string) (*cleanrooms.Membership, error) {
+	what := fmt.Sprintf("get membership %q", id)
+	var r membershipRow
+	if err := t.queryRow(ctx, getMembershipSQL, id).Scan(r.dest()...); err != nil {
+		return nil, t.fail(err, what)
+	}
+	m, err := r.record()
+	if err != nil {
+		return nil, t.fail(err, what)
+	}
+	return &m, nil
+}
+
+func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.Membership, string, error) {
+	what := fmt.Sprintf("list memberships of %q", accountID)
+	if err := checkLimit(p); err != nil {
+		return nil, "", err
+	}
+	scope := cursorScope("memberships-of", accountID, statusScope(statuses))
+	var after int64 // seq starts at 1
+	if p.Cursor != "" {
+		keys, err := decodeCursor(p.Cursor, scope, 1)
+		if err != nil {
+			return nil, "", err
+		}
+		after = keys[0]
+	}
+	args := append([]any{accountID, after}, anys(statuses)...)
+	args = append(args, p.Limit+1)
+	rows, err := t.query(ctx, membershipsOfSQL(len(statuses)), args...)
+	if err != nil {
+		return nil, "", t.fail(err, what)
+	}
+	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.Membership, []int64, error) {
+		var r membershipRow
+		var seq int64
+		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+			return cleanrooms.Membership{}, nil, err
+		}
+		m, err := r.record()
+		return m, []int64{seq}, err
+	})
+	if err != nil {
+		return nil, "", t.fail(err, what)
+	}
+	return items, next, nil
+}
+
+// membershipsOfSQL is a keyset seek on memberships_by_account_status for a
+// single status and on memberships_by_account otherwise (several statuses
+// are filtered while walking the account's rows in seq order, which beats
+// sorting the union of per-status ranges).
+func membershipsOfSQL(statuses int) string {
+	return "SELECT " + selectList("ms", membershipCols) + ", ms.seq FROM memberships ms" +
+		" WHERE ms.account_id = ? AND ms.seq > ?" + statusClause("ms.status", statuses) +
+		" ORDER BY ms.seq LIMIT ?"
+}
+
+func (t *readTx) CountMembershipsOf(ctx context.Context, accountID string, statuses []string) (int, error) {
+	var n int
+	q := "SELECT COUNT(*) FROM memberships WHERE account_id = ?" + statusClause("status", len(statuses))
+	if err := t.queryRow(ctx, q, append([]any{accountID}, anys(statuses)...)...).Scan(&n); err != nil {
+		return 0, t.fail(err, fmt.Sprintf("count memberships of %q", accountID))
+	}
+	return n, nil
+}
+
+func (t *writeTx) InsertMembership(ctx context.Context, m *cleanrooms.Membership) error {
+	what := fmt.Sprintf("insert membership %q", m.ID)
+	args, err := membershipArgs(m)
+	if err != nil {
+		return t.fail(err, what)
+	}
+	if _, err := t.exec(ctx, insertMembershipSQL, args...); err != nil {
+		return t.fail(err, what)
+	}
+	return nil
+}
+
+func (t *writeTx) UpdateMembership(ctx context.Context, m *cleanrooms.Membership) error {
+	what := fmt.Sprintf("update membership %q", m.ID)
+	args, err := membershipArgs(m)
+	if err != nil {
+		return t.fail(err, what)
+	}
+	res, err := t.exec(ctx, updateMembershipSQL, updateArgs(membershipCols, args, "id")...)
+	return t.mustAffect(res, err, what)
+}
+
+func (t *writeTx) DeleteMembership(ctx context.Context, id string) error {
+	res, err := t.exec(ctx, "DELETE FROM memberships WHERE id = ?", id)
+	return t.mustAffect(res, err, fmt.Sprintf("delete membership %q", id))
+}
+
+func (t *writeTx) SetMembershipStatuses(ctx context.Context, collaborationID, status string, now time.Time) (int, error) {
+	res, err := t.exec(ctx, "UPDATE memberships SET status = ?, update_time = ? WHERE collaboration_id = ? AND status = ?",
+		status, timeParam(now), collaborationID, cleanrooms.MembershipActive)
+	what := fmt.Sprintf("set membership statuses of collaboration %q", collaborationID)
+	if err != nil {
+		return 0, t.fail(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.fail(err, what)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+var _ cleanrooms.Store = (*Store)(nil)
+
+// Store is a cleanrooms.Store on a SQL database. It is safe for concurrent
+// use.
+type Store struct {
+	d    dialect
+	opts Options
+	// w has exactly one connection and carries every write transaction.
+	// SQLite allows one writer at a time anyway; funnelling writes through
+	// one connection turns lock contention between our own goroutines into
+	// a wait in database/sql's pool instead of SQLITE_BUSY errors, and with
+	// BEGIN IMMEDIATE on it every Transact is serializable.
+	w *sql.DB
+	// r serves View. In WAL mode readers see a committed snapshot and run
+	// concurrently with the writer. For an in-memory database r == w.
+	r *sql.DB
+	// keeper pins a connection to an in-memory database so that it outlives
+	// any connection database/sql decides to discard; nil for files.
+	keeper   *sql.Conn
+	keeperDB *sql.DB
+	closed   atomic.Bool
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// applies pending migrations. path == "" opens a fresh in-memory database
+// private to this Store, served by a single connection (readers then wait
+// for the writer; fine for tests and development). File databases use WAL,
+// foreign keys, busy_timeout, one write connection and a pool of read-only
+// connections.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	s := &Store{d: sqliteDialect{}, opts: opts.withDefaults()}
+	var err error
+	if path == "" {
+		err = s.openSQLiteMemory(ctx)
+	} else {
+		err = s.openSQLiteFile(ctx, path)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlstore: open sqlite %q: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
+	wdsn, err := sqliteFileDSN(path, false, s.opts)
+	if err != nil {
+		return err
+	}
+	if s.w, err = openPool(ctx, wdsn, 1); err != nil {
+		return err
+	}
+	// Migrate before the readers exist: a read-only connection cannot
+	// create the file or switch it to WAL.
+	if err := migrate(ctx, s.w, s.d); err != nil {
+		return err
+	}
+	rdsn, err := sqliteFileDSN(path, true, s.opts)
+	if err != nil {
+		return err
+	}
+	s.r, err = openPool(ctx, rdsn, s.opts.MaxReadConns)
+	return err
+}
+
+func (s *Store) openSQLiteMemory(ctx context.Context) error {
+	dsn := sqliteMemoryDSN("cleanroomsd-"+rand.Text(), s.opts)
+	var err error
+	if s.keeperDB, err = openPool(ctx, dsn, 1); err != nil {
+		return err
+	}
+	if s.keeper, err = s.keeperDB.Conn(ctx); err != nil {
+		return err
+	}
+	if s.w, err = openPool(ctx, dsn, 1); err != nil {
+		return err
+	}
+	s.r = s.w
+	return migrate(ctx, s.w, s.d)
+}
+
+// openPool opens a pool of at most n connections that are kept open: idle
+// connections are cheap for SQLite and reopening one would redo the DSN
+// pragmas and drop its page cache.
+func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close waits for running transactions and closes the database. Later
+// calls to Transact and View fail with cleanrooms.ErrUnavailable. Closing
+// twice is harmless.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	var errs []error
+	if s.r != nil && s.r != s.w {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if s.keeper != nil {
+		errs = append(errs, s.keeper.Close())
+	}
+	if s.keeperDB != nil {
+		errs = append(errs, s.keeperDB.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,62 @@
+package sqlstore
+
+import (
+	"runtime"
+	"time"
+)
+
+// Options tunes a Store. The zero value is the safe default.
+type Options struct {
+	// Synchronous chooses how hard a commit pushes data to stable storage.
+	// Default SyncFull.
+	Synchronous Synchronous
+	// BusyTimeout is how long a statement waits for a lock held by another
+	// connection before failing with a retryable error: another process on
+	// the same file, or a reader blocking a WAL checkpoint. Default 5s.
+	BusyTimeout time.Duration
+	// MaxReadConns is the size of the read pool serving View. Default
+	// GOMAXPROCS, at least 2. Ignored for in-memory databases, which use
+	// one connection.
+	MaxReadConns int
+	// MaxAttempts is how many times Transact runs fn when the backend keeps
+	// reporting retryable failures before it gives up with
+	// cleanrooms.ErrUnavailable. Default 5.
+	MaxAttempts int
+}
+
+// Synchronous is SQLite's synchronous setting for file databases.
+type Synchronous int
+
+const (
+	// SyncFull fsyncs the WAL on every commit: a transaction acknowledged
+	// by Transact survives kill -9, an OS crash and power loss. It costs one
+	// fsync per write transaction, which bounds write throughput by the
+	// disk's flush latency.
+	SyncFull Synchronous = iota
+	// SyncNormal fsyncs only at checkpoints. The database can never be
+	// corrupted and acknowledged writes survive kill -9 (they are in the OS
+	// page cache), but the last transactions before an OS crash or power
+	// loss may be lost. Use it when write latency matters more than that
+	// window, e.g. in tests and development.
+	SyncNormal
+)
+
+func (s Synchronous) pragma() string {
+	if s == SyncNormal {
+		return "NORMAL"
+	}
+	return "FULL"
+}
+
+func (o Options) withDefaults() Options {
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	if o.MaxReadConns <= 0 {
+		o.MaxReadConns = max(2, runtime.GOMAXPROCS(0))
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	return o
+}

@@ -1,0 +1,166 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+var errClosed = fmt.Errorf("sqlstore: store is closed: %w", cleanrooms.ErrUnavailable)
+
+// Transact implements cleanrooms.Store. fn runs on the single write
+// connection inside BEGIN IMMEDIATE (SQLite), so it is serialized against
+// every other Transact. A retryable failure anywhere in the attempt (begin,
+// a statement in fn, commit) rolls back and runs fn again after a short
+// jittered backoff, up to Options.MaxAttempts times.
+func (s *Store) Transact(ctx context.Context, fn func(tx cleanrooms.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		retry, err := s.transactOnce(ctx, fn)
+		if !retry {
+			return err
+		}
+		if attempt >= s.opts.MaxAttempts {
+			return fmt.Errorf("sqlstore: transaction failed after %d attempts: %w: %w", attempt, cleanrooms.ErrUnavailable, err)
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return fmt.Errorf("sqlstore: transaction: %w", err)
+		}
+	}
+}
+
+func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) error) (retry bool, err error) {
+	if s.closed.Load() {
+		return false, errClosed
+	}
+	sqlTx, err := s.w.BeginTx(ctx, s.d.writeTxOptions())
+	if err != nil {
+		return s.d.classify(err) == errRetryable, s.wrapErr("begin", err)
+	}
+	// Rolls back on every path but a successful commit, panics included;
+	// after Commit it is a no-op returning sql.ErrTxDone.
+	defer sqlTx.Rollback()
+
+	t := &writeTx{readTx{d: s.d, tx: sqlTx}}
+	if err := fn(t); err != nil {
+		// fn's error is returned as is, but if it stems from a retryable
+		// failure (fn may have wrapped or replaced it) we run fn again.
+		return t.retry.Load(), err
+	}
+	if t.retry.Load() {
+		// fn swallowed a retryable error; the transaction may already be
+		// aborted, so committing could lose writes fn believes it made.
+		return true, errors.New("sqlstore: transaction hit a retryable error that fn ignored")
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return s.d.classify(err) == errRetryable, s.wrapErr("commit", err)
+	}
+	return false, nil
+}
+
+// View implements cleanrooms.Store. The transaction is always rolled back:
+// there is nothing to commit, and it guarantees a ReadTx can never write.
+func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	sqlTx, err := s.r.BeginTx(ctx, s.d.readTxOptions())
+	if err != nil {
+		return s.wrapErr("begin read", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&readTx{d: s.d, tx: sqlTx})
+}
+
+// wrapErr annotates an error outside a transaction's statements, turning
+// failures caused by Close or by lock contention into ErrUnavailable.
+func (s *Store) wrapErr(op string, err error) error {
+	switch {
+	case s.closed.Load():
+		return fmt.Errorf("sqlstore: %s: %w: %w", op, errClosed, err)
+	case s.d.classify(err) == errRetryable:
+		return fmt.Errorf("sqlstore: %s: %w: %w", op, cleanrooms.ErrUnavailable, err)
+	}
+	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+func backoff(attempt int) time.Duration {
+	d := time.Millisecond << min(attempt, 7) // 2ms, 4ms … 128ms
+	return d/2 + rand.N(d/2)                 // jitter de-synchronizes competing retriers
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// readTx implements cleanrooms.ReadTx on one *sql.Tx.
+type readTx struct {
+	d  dialect
+	tx *sql.Tx
+	// retry records that a statement failed in a way that running the
+	// whole transaction again may fix; Transact reads it after fn returns.
+	retry atomic.Bool
+}
+
+// writeTx implements cleanrooms.Tx.
+type writeTx struct{ readTx }
+
+func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t *readTx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
+}
+
+// fail maps a database error onto the cleanrooms sentinels. what names the
+// operation and record for the message.
+func (t *readTx) fail(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlstore: %s: %w", what, cleanrooms.ErrNotFound)
+	}
+	switch t.d.classify(err) {
+	case errUnique:
+		return fmt.Errorf("sqlstore: %s: %w (%v)", what, cleanrooms.ErrConflict, err)
+	case errForeignKey:
+		// The only foreign keys point at collaborations: a row for a
+		// collaboration that does not exist.
+		return fmt.Errorf("sqlstore: %s: collaboration %w (%v)", what, cleanrooms.ErrNotFound, err)
+	case errRetryable:
+		t.retry.Store(true)
+		return fmt.Errorf("sqlstore: %s: %w: %w", what, cleanrooms.ErrUnavailable, err)
+	}
+	return fmt.Errorf("sqlstore: %s: %w", what, err)
+}
+
+// mustAffect turns "no row matched" into ErrNotFound for updates and
+// deletes.
+func (t *readTx) mustAffect(res sql.Result, err error, what string) error {
+	if err != nil {
+		return t.fail(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.fail(err, what)
+	}
+	if n == 0 {
+		return t.fail(sql.ErrNoRows, what)
+	}
+	return nil
+}
