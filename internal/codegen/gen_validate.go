@@ -111,7 +111,7 @@ func (g *generator) emitValidator(b *bytes.Buffer, s *Shape) error {
 	switch s.Type {
 	case "string":
 		val := "string(v)"
-		if s.Min != nil {
+		if s.Min != nil && *s.Min > 0 { // a length is never negative
 			fmt.Fprintf(b, "\tif utf8.RuneCountInString(%s) < %s { c.minLength(p, %s, %s) }\n", val, num(*s.Min), val, num(*s.Min))
 		}
 		if s.Max != nil {
@@ -131,7 +131,7 @@ func (g *generator) emitValidator(b *bytes.Buffer, s *Shape) error {
 			fmt.Fprintf(b, "\tif float64(v) > %s { c.maxValue(p, float64(v), %s) }\n", num(*s.Max), num(*s.Max))
 		}
 	case "list", "map":
-		if s.Min != nil {
+		if s.Min != nil && *s.Min > 0 {
 			fmt.Fprintf(b, "\tif len(v) < %s { c.minItems(p, len(v), %s) }\n", num(*s.Min), num(*s.Min))
 		}
 		if s.Max != nil {

@@ -102,6 +102,12 @@ type Overlay struct {
 	Members    map[string]map[string]*ShapeRef `json:"members"`
 	EnumValues map[string][]string             `json:"enumValues"`
 	Patterns   map[string]PatternFix           `json:"patterns"`
+	// DropConstraints removes constraints the model states but AWS
+	// demonstrably does not enforce.
+	DropConstraints map[string]struct {
+		Constraints []string `json:"constraints"`
+		Why         string   `json:"why"`
+	} `json:"dropConstraints"`
 }
 
 // PatternFix replaces a Java pattern by an RE2 pattern the value must match
@@ -165,6 +171,24 @@ func Load(modelPath, overlayPath string) (*Model, *Overlay, error) {
 				}
 			}
 			s.Enum = append(s.Enum, v)
+		}
+	}
+	for shape, d := range o.DropConstraints {
+		s, ok := m.Shapes[shape]
+		if !ok {
+			return nil, nil, fmt.Errorf("overlay dropConstraints: no shape %s", shape)
+		}
+		for _, c := range d.Constraints {
+			switch {
+			case c == "max" && s.Max != nil:
+				s.Max = nil
+			case c == "min" && s.Min != nil:
+				s.Min = nil
+			case c == "pattern" && s.Pattern != "":
+				s.Pattern = ""
+			default:
+				return nil, nil, fmt.Errorf("overlay dropConstraints: %s has no %s constraint", shape, c)
+			}
 		}
 	}
 	for name, s := range m.Shapes {
