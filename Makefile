@@ -31,7 +31,7 @@ fuzz:
 
 python:
 	$(GO) build -o bin/cleanroomsd ./cmd/cleanroomsd
-	CLEANROOMSD_BIN=$(CURDIR)/bin/cleanroomsd python3 tests/python/story_test.py
+	CLEANROOMSD_BIN=$(CURDIR)/bin/cleanroomsd python3 -m unittest discover -s tests/python -p '*_test.py'
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
