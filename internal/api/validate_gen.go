@@ -105,9 +105,6 @@ func validateAdditionalAnalyses(c *Validator, p *path, v AdditionalAnalyses) {
 }
 
 func validateAdditionalAnalysesResourceArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 256 {
 		c.maxLength(p, string(v), 256)
 	}
@@ -204,9 +201,6 @@ func validateAggregationType(c *Validator, p *path, v AggregationType) {
 }
 
 func validateAllowedAdditionalAnalyses(c *Validator, p *path, v []string) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	if len(v) > 25 {
 		c.maxItems(p, len(v), 25)
 	}
@@ -278,9 +272,6 @@ func validateAnalysisParameter(c *Validator, p *path, v *AnalysisParameter) {
 }
 
 func validateAnalysisParameterList(c *Validator, p *path, v []AnalysisParameter) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	if len(v) > 50 {
 		c.maxItems(p, len(v), 50)
 	}
@@ -416,9 +407,6 @@ func validateAnalysisRuleCustom(c *Validator, p *path, v *AnalysisRuleCustom) {
 }
 
 func validateAnalysisRuleCustomAllowedAnalysesList(c *Validator, p *path, v []string) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	for i := range v {
 		cp := p.index(i)
 		validateAnalysisTemplateArnOrQueryWildcard(c, &cp, v[i])
@@ -426,9 +414,6 @@ func validateAnalysisRuleCustomAllowedAnalysesList(c *Validator, p *path, v []st
 }
 
 func validateAnalysisRuleCustomAllowedAnalysisProvidersList(c *Validator, p *path, v []string) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	for i := range v {
 		cp := p.index(i)
 		validateAccountId(c, &cp, v[i])
@@ -517,9 +502,6 @@ func validateAnalysisSource(c *Validator, p *path, v *AnalysisSource) {
 }
 
 func validateAnalysisTemplateArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 200 {
 		c.maxLength(p, string(v), 200)
 	}
@@ -542,9 +524,6 @@ func validateAnalysisTemplateArnList(c *Validator, p *path, v []string) {
 }
 
 func validateAnalysisTemplateArnOrQueryWildcard(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 200 {
 		c.maxLength(p, string(v), 200)
 	}
@@ -615,9 +594,6 @@ func validateAnalysisTemplateIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateAnalysisTemplateText(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 500000 {
 		c.maxLength(p, string(v), 500000)
 	}
@@ -642,9 +618,6 @@ func validateAthenaCatalogName(c *Validator, p *path, v string) {
 }
 
 func validateAthenaDatabaseName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -666,9 +639,6 @@ func validateAthenaOutputLocation(c *Validator, p *path, v string) {
 }
 
 func validateAthenaTableName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -858,9 +828,6 @@ func validateBudgetParameters(c *Validator, p *path, v []BudgetParameter) {
 }
 
 func validateBudgetedResourceArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 200 {
 		c.maxLength(p, string(v), 200)
 	}
@@ -945,12 +912,6 @@ func validateChangeSpecificationType(c *Validator, p *path, v ChangeSpecificatio
 }
 
 func validateCleanroomsArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
-	if utf8.RuneCountInString(string(v)) > 100 {
-		c.maxLength(p, string(v), 100)
-	}
 	if !pattern28.match(string(v)) {
 		c.pattern(p, string(v), pattern28)
 	}
@@ -1050,9 +1011,6 @@ func validateColumnMappingList(c *Validator, p *path, v []SyntheticDataColumnPro
 }
 
 func validateColumnName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -1062,9 +1020,6 @@ func validateColumnName(c *Validator, p *path, v string) {
 }
 
 func validateColumnTypeString(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 255 {
 		c.maxLength(p, string(v), 255)
 	}
@@ -2658,9 +2613,6 @@ func validateGetSchemaInput(c *Validator, p *path, v *GetSchemaInput) {
 }
 
 func validateGlueDatabaseName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -2670,9 +2622,6 @@ func validateGlueDatabaseName(c *Validator, p *path, v string) {
 }
 
 func validateGlueTableName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -2757,9 +2706,6 @@ func validateIdNamespaceAssociationIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateIdNamespaceAssociationInputReferenceArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 256 {
 		c.maxLength(p, string(v), 256)
 	}
@@ -2816,9 +2762,6 @@ func validateJobParameterName(c *Validator, p *path, v string) {
 }
 
 func validateJobParameterValue(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 1000 {
 		c.maxLength(p, string(v), 1000)
 	}
@@ -2837,9 +2780,6 @@ func validateJoinOperator(c *Validator, p *path, v JoinOperator) {
 }
 
 func validateJoinOperatorsList(c *Validator, p *path, v []JoinOperator) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	if len(v) > 2 {
 		c.maxItems(p, len(v), 2)
 	}
@@ -2868,9 +2808,6 @@ func validateKMSKeyArn(c *Validator, p *path, v string) {
 }
 
 func validateKeyPrefix(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 512 {
 		c.maxLength(p, string(v), 512)
 	}
@@ -3527,9 +3464,6 @@ func validateMemberChangeSpecification(c *Validator, p *path, v *MemberChangeSpe
 }
 
 func validateMemberList(c *Validator, p *path, v []MemberSpecification) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	for i := range v {
 		cp := p.index(i)
 		validateMemberSpecification(c, &cp, &v[i])
@@ -3781,9 +3715,6 @@ func validateModelTrainingPaymentConfig(c *Validator, p *path, v *ModelTrainingP
 }
 
 func validatePaginationToken(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 10240 {
 		c.maxLength(p, string(v), 10240)
 	}
@@ -3817,9 +3748,6 @@ func validateParameterType(c *Validator, p *path, v ParameterType) {
 }
 
 func validateParameterValue(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 1000 {
 		c.maxLength(p, string(v), 1000)
 	}
@@ -4319,9 +4247,6 @@ func validateProtectedQuerySQLParameters(c *Validator, p *path, v *ProtectedQuer
 }
 
 func validateProtectedQuerySQLParametersQueryStringString(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 500000 {
 		c.maxLength(p, string(v), 500000)
 	}
@@ -4356,9 +4281,6 @@ func validateQueryTables(c *Validator, p *path, v []string) {
 }
 
 func validateResourceAlias(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -4368,9 +4290,6 @@ func validateResourceAlias(c *Validator, p *path, v string) {
 }
 
 func validateResourceDescription(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 255 {
 		c.maxLength(p, string(v), 255)
 	}
@@ -4492,9 +4411,6 @@ func validateSchemaType(c *Validator, p *path, v SchemaType) {
 }
 
 func validateSecretsManagerArn(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 256 {
 		c.maxLength(p, string(v), 256)
 	}
@@ -4664,9 +4580,6 @@ func validateSnowflakeTableSchemaV1(c *Validator, p *path, v *SnowflakeTableSche
 }
 
 func validateSparkProperties(c *Validator, p *path, v map[string]string) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	if len(v) > 50 {
 		c.maxItems(p, len(v), 50)
 	}
@@ -4688,9 +4601,6 @@ func validateSparkPropertyKey(c *Validator, p *path, v string) {
 }
 
 func validateSparkPropertyValue(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 500 {
 		c.maxLength(p, string(v), 500)
 	}
@@ -4793,9 +4703,6 @@ func validateSupportedS3Region(c *Validator, p *path, v SupportedS3Region) {
 }
 
 func validateSyntheticDataColumnName(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -4861,9 +4768,6 @@ func validateSyntheticDataParameters(c *Validator, p *path, v *SyntheticDataPara
 }
 
 func validateTableAlias(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 128 {
 		c.maxLength(p, string(v), 128)
 	}
@@ -4886,9 +4790,6 @@ func validateTableAliasList(c *Validator, p *path, v []string) {
 }
 
 func validateTableDescription(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 255 {
 		c.maxLength(p, string(v), 255)
 	}
@@ -4948,9 +4849,6 @@ func validateTagKeys(c *Validator, p *path, v []string) {
 }
 
 func validateTagMap(c *Validator, p *path, v map[string]string) {
-	if len(v) < 0 {
-		c.minItems(p, len(v), 0)
-	}
 	if len(v) > 200 {
 		c.maxItems(p, len(v), 200)
 	}
@@ -4982,9 +4880,6 @@ func validateTagResourceInput(c *Validator, p *path, v *TagResourceInput) {
 }
 
 func validateTagValue(c *Validator, p *path, v string) {
-	if utf8.RuneCountInString(string(v)) < 0 {
-		c.minLength(p, string(v), 0)
-	}
 	if utf8.RuneCountInString(string(v)) > 256 {
 		c.maxLength(p, string(v), 256)
 	}
