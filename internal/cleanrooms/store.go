@@ -15,14 +15,15 @@ var (
 	// second membership of the same account in the same collaboration).
 	ErrConflict = errors.New("cleanrooms: conflict")
 	// ErrInvalidCursor: a list cursor was not produced by this store for
-	// this list.
+	// this list with these arguments.
 	ErrInvalidCursor = errors.New("cleanrooms: invalid cursor")
 	// ErrUnavailable: the backend could not complete the transaction even
 	// after retries (serialization failures, lock timeouts, closed store).
 	ErrUnavailable = errors.New("cleanrooms: store unavailable")
 )
 
-// Store is the persistence contract of cleanroomsd. Every backend passes the
+// Store is the persistence contract of cleanroomsd. Stores keep times to
+// the microsecond (truncated); the time zone is not kept. Every backend passes the
 // conformance suite in internal/store/storetest.
 type Store interface {
 	// Transact runs fn in one serializable transaction: either every write
@@ -57,7 +58,8 @@ type ReadTx interface {
 	ListMembers(ctx context.Context, collaborationID string, p Page) (members []Member, next string, err error)
 	// ListCollaborationsOf lists the non-deleted collaborations in which the
 	// account's member row has one of the given statuses, in the order the
-	// account's rows were created, with the account's own row.
+	// account's rows were created, with the account's own row. An empty
+	// statuses means every status.
 	ListCollaborationsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []CollaborationWithMember, next string, err error)
 	// CountCollaborationsCreatedBy counts the non-deleted collaborations the
 	// account created.
@@ -78,7 +80,10 @@ type ReadTx interface {
 }
 
 // Tx adds the writes. Each write returns ErrNotFound when the record it
-// changes does not exist, and inserts return ErrConflict on a duplicate key.
+// changes does not exist (InsertMember and InsertMembership: when the
+// collaboration does not exist), and inserts return ErrConflict on a
+// duplicate key. SetMembershipStatuses and the tag methods never return
+// ErrNotFound; an ARN without tags simply has none.
 type Tx interface {
 	ReadTx
 

@@ -17,9 +17,10 @@ var collaborationCols = []string{
 }
 
 var (
-	insertCollaborationSQL = insertSQL("collaborations", collaborationCols)
-	updateCollaborationSQL = updateSQL("collaborations", collaborationCols, "id")
-	getCollaborationSQL    = "SELECT " + selectList("c", collaborationCols) + " FROM collaborations c WHERE c.id = ?"
+	insertCollaborationSQL = prepared(insertSQL("collaborations", collaborationCols))
+	updateCollaborationSQL = prepared(updateSQL("collaborations", collaborationCols, "id"))
+	getCollaborationSQL    = preparedRead("SELECT " + selectList("c", collaborationCols) + " FROM collaborations c WHERE c.id = ?")
+	countCreatedBySQL      = preparedRead("SELECT COUNT(*) FROM collaborations WHERE creator_account_id = ? AND delete_time IS NULL")
 )
 
 func collaborationArgs(c *cleanrooms.Collaboration) ([]any, error) {
@@ -98,8 +99,7 @@ func (t *readTx) GetCollaboration(ctx context.Context, id string) (*cleanrooms.C
 
 func (t *readTx) CountCollaborationsCreatedBy(ctx context.Context, accountID string) (int, error) {
 	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM collaborations
-		WHERE creator_account_id = ? AND delete_time IS NULL`, accountID).Scan(&n)
+	err := t.queryRow(ctx, countCreatedBySQL, accountID).Scan(&n)
 	if err != nil {
 		return 0, t.fail(err, fmt.Sprintf("count collaborations created by %q", accountID))
 	}

@@ -15,7 +15,7 @@ func (t *readTx) ListCollaborationsOf(ctx context.Context, accountID string, sta
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
-	scope := cursorScope("collaborations-of", accountID, statusScope(statuses))
+	scope := cursorScope("collaborations-of", append([]string{accountID}, statusScope(statuses)...)...)
 	var after int64 // seq starts at 1
 	if p.Cursor != "" {
 		keys, err := decodeCursor(p.Cursor, scope, 1)

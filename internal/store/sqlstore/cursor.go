@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -13,12 +14,12 @@ import (
 )
 
 // cursorScope identifies one list and its arguments. It is hashed into the
-// cursor so that a cursor only resumes the list that produced it.
+// cursor so that a cursor only resumes the list that produced it. Each
+// argument is length-prefixed so that no two argument lists hash alike.
 func cursorScope(list string, args ...string) string {
 	h := sha256.New()
-	h.Write([]byte(list))
-	for _, a := range args {
-		h.Write([]byte{0})
+	for _, a := range append([]string{list}, args...) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(a))))
 		h.Write([]byte(a))
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
@@ -26,10 +27,10 @@ func cursorScope(list string, args ...string) string {
 
 // statusScope canonicalizes a status filter so that the same set, in any
 // order, resumes the same list.
-func statusScope(statuses []string) string {
+func statusScope(statuses []string) []string {
 	s := slices.Clone(statuses)
 	slices.Sort(s)
-	return strings.Join(slices.Compact(s), ",")
+	return slices.Compact(s)
 }
 
 func encodeCursor(scope string, keys ...int64) string {

@@ -22,12 +22,23 @@
 //     and never reused. It is the creation order and the keyset of every
 //     list, so a page costs one index seek whatever its depth.
 //
+// # Query plans
+//
+// Every list is "WHERE <scope> AND <keyset> > cursor ORDER BY <keyset>
+// LIMIT n+1" on an index whose columns are exactly the scope and the
+// keyset, so a page is one index seek whatever its depth or the table size.
+// The store never runs ANALYZE: without statistics SQLite's planner picks
+// these indexes deterministically, and TestQueryPlans pins every plan.
+//
 // # Cursors
 //
-// A cursor is base64url("v1:<list>:<scope hash>:<keyset…>"). The scope hash
-// binds it to the list and its arguments (account or collaboration and the
-// status filter), so a cursor replayed on another list, or with another
-// filter, is rejected with cleanrooms.ErrInvalidCursor instead of silently
-// starting somewhere unrelated. Cursors are not secret: forging one only
-// moves the start of a page inside a list the caller may read anyway.
+// A cursor is base64url("v1:<scope>:<keyset…>"): scope is a hash of the
+// list and its arguments (account or collaboration, and the status set),
+// and the keyset is the last row returned (seq, or position and seq for
+// ListMembers). A cursor replayed on another list, or with another filter,
+// is rejected with cleanrooms.ErrInvalidCursor instead of silently starting
+// somewhere unrelated. Cursors are not secret: forging one only moves the
+// start of a page inside a list the caller may read anyway. They stay valid
+// across restarts, and resume correctly even if the row they point at was
+// deleted.
 package sqlstore

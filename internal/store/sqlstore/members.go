@@ -18,13 +18,13 @@ var memberCols = []string{
 var memberKey = []string{"collaboration_id", "account_id"}
 
 var (
-	insertMemberSQL = insertSQL("members", memberCols)
-	updateMemberSQL = updateSQL("members", memberCols, memberKey...)
-	getMemberSQL    = "SELECT " + selectList("m", memberCols) + " FROM members m WHERE m.collaboration_id = ? AND m.account_id = ?"
+	insertMemberSQL = prepared(insertSQL("members", memberCols))
+	updateMemberSQL = prepared(updateSQL("members", memberCols, memberKey...))
+	getMemberSQL    = preparedRead("SELECT " + selectList("m", memberCols) + " FROM members m WHERE m.collaboration_id = ? AND m.account_id = ?")
 	// Keyset (position, seq): Position orders the rows, seq breaks ties so
 	// the order is total even if two rows share a position.
-	listMembersSQL      = "SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? ORDER BY m.position, m.seq LIMIT ?"
-	listMembersAfterSQL = "SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? AND (m.position, m.seq) > (?, ?) ORDER BY m.position, m.seq LIMIT ?"
+	listMembersSQL      = preparedRead("SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? ORDER BY m.position, m.seq LIMIT ?")
+	listMembersAfterSQL = preparedRead("SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? AND (m.position, m.seq) > (?, ?) ORDER BY m.position, m.seq LIMIT ?")
 )
 
 func memberArgs(m *cleanrooms.Member) ([]any, error) {

@@ -17,9 +17,11 @@ var membershipCols = []string{
 }
 
 var (
-	insertMembershipSQL = insertSQL("memberships", membershipCols)
-	updateMembershipSQL = updateSQL("memberships", membershipCols, "id")
-	getMembershipSQL    = "SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?"
+	insertMembershipSQL = prepared(insertSQL("memberships", membershipCols))
+	updateMembershipSQL = prepared(updateSQL("memberships", membershipCols, "id"))
+	getMembershipSQL    = preparedRead("SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?")
+	deleteMembershipSQL = prepared("DELETE FROM memberships WHERE id = ?")
+	setStatusesSQL      = prepared("UPDATE memberships SET status = ?, update_time = ? WHERE collaboration_id = ? AND status = ?")
 )
 
 func membershipArgs(m *cleanrooms.Membership) ([]any, error) {
@@ -95,7 +97,7 @@ func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, status
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
-	scope := cursorScope("memberships-of", accountID, statusScope(statuses))
+	scope := cursorScope("memberships-of", append([]string{accountID}, statusScope(statuses)...)...)
 	var after int64 // seq starts at 1
 	if p.Cursor != "" {
 		keys, err := decodeCursor(p.Cursor, scope, 1)
@@ -135,10 +137,13 @@ func membershipsOfSQL(statuses int) string {
 		" ORDER BY ms.seq LIMIT ?"
 }
 
+func countMembershipsOfSQL(statuses int) string {
+	return "SELECT COUNT(*) FROM memberships WHERE account_id = ?" + statusClause("status", statuses)
+}
+
 func (t *readTx) CountMembershipsOf(ctx context.Context, accountID string, statuses []string) (int, error) {
 	var n int
-	q := "SELECT COUNT(*) FROM memberships WHERE account_id = ?" + statusClause("status", len(statuses))
-	if err := t.queryRow(ctx, q, append([]any{accountID}, anys(statuses)...)...).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, countMembershipsOfSQL(len(statuses)), append([]any{accountID}, anys(statuses)...)...).Scan(&n); err != nil {
 		return 0, t.fail(err, fmt.Sprintf("count memberships of %q", accountID))
 	}
 	return n, nil
@@ -167,13 +172,12 @@ func (t *writeTx) UpdateMembership(ctx context.Context, m *cleanrooms.Membership
 }
 
 func (t *writeTx) DeleteMembership(ctx context.Context, id string) error {
-	res, err := t.exec(ctx, "DELETE FROM memberships WHERE id = ?", id)
+	res, err := t.exec(ctx, deleteMembershipSQL, id)
 	return t.mustAffect(res, err, fmt.Sprintf("delete membership %q", id))
 }
 
 func (t *writeTx) SetMembershipStatuses(ctx context.Context, collaborationID, status string, now time.Time) (int, error) {
-	res, err := t.exec(ctx, "UPDATE memberships SET status = ?, update_time = ? WHERE collaboration_id = ? AND status = ?",
-		status, timeParam(now), collaborationID, cleanrooms.MembershipActive)
+	res, err := t.exec(ctx, setStatusesSQL, status, timeParam(now), collaborationID, cleanrooms.MembershipActive)
 	what := fmt.Sprintf("set membership statuses of collaboration %q", collaborationID)
 	if err != nil {
 		return 0, t.fail(err, what)

@@ -29,6 +29,8 @@ type Store struct {
 	// r serves View. In WAL mode readers see a committed snapshot and run
 	// concurrently with the writer. For an in-memory database r == w.
 	r *sql.DB
+	// Statements prepared on w and on r (the same cache when r == w).
+	wstmts, rstmts stmtCache
 	// keeper pins a connection to an in-memory database so that it outlives
 	// any connection database/sql decides to discard; nil for files.
 	keeper   *sql.Conn
@@ -37,11 +39,14 @@ type Store struct {
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
-// applies pending migrations. path == "" opens a fresh in-memory database
-// private to this Store, served by a single connection (readers then wait
-// for the writer; fine for tests and development). File databases use WAL,
-// foreign keys, busy_timeout, one write connection and a pool of read-only
-// connections.
+// applies pending migrations. File databases use WAL, foreign keys,
+// busy_timeout, one write connection and a pool of read-only connections.
+//
+// path == "" opens a fresh in-memory database private to this Store,
+// served by one connection: View then waits for a running Transact (fine
+// for tests and development), so calling View from inside a Transact fn
+// deadlocks there. (With a file it would not block, but would read the
+// snapshot before the transaction's writes.)
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{d: sqliteDialect{}, opts: opts.withDefaults()}
 	var err error
@@ -74,7 +79,22 @@ func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	s.r, err = openPool(ctx, rdsn, s.opts.MaxReadConns)
+	if s.r, err = openPool(ctx, rdsn, s.opts.MaxReadConns); err != nil {
+		return err
+	}
+	return s.prepare(ctx)
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	if s.wstmts, err = prepareAll(ctx, s.w, s.d, false); err != nil {
+		return err
+	}
+	if s.r == s.w {
+		s.rstmts = s.wstmts
+		return nil
+	}
+	s.rstmts, err = prepareAll(ctx, s.r, s.d, true)
 	return err
 }
 
@@ -91,7 +111,10 @@ func (s *Store) openSQLiteMemory(ctx context.Context) error {
 		return err
 	}
 	s.r = s.w
-	return migrate(ctx, s.w, s.d)
+	if err := migrate(ctx, s.w, s.d); err != nil {
+		return err
+	}
+	return s.prepare(ctx)
 }
 
 // openPool opens a pool of at most n connections that are kept open: idle
@@ -121,6 +144,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	var errs []error
+	if s.rstmts != nil && s.r != s.w {
+		errs = append(errs, s.rstmts.close())
+	}
+	if s.wstmts != nil {
+		errs = append(errs, s.wstmts.close())
+	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}

@@ -12,9 +12,15 @@ import (
 // an ARN without tags simply has none. The service checks that the
 // resource exists and deletes its tags with it.
 
+var (
+	tagsSQL       = preparedRead("SELECT tag_key, tag_value FROM tags WHERE arn = ?")
+	upsertTagSQL  = prepared("INSERT INTO tags (arn, tag_key, tag_value) VALUES (?, ?, ?) ON CONFLICT (arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value")
+	deleteTagsSQL = prepared("DELETE FROM tags WHERE arn = ?")
+)
+
 func (t *readTx) Tags(ctx context.Context, arn string) (map[string]string, error) {
 	what := fmt.Sprintf("tags of %q", arn)
-	rows, err := t.query(ctx, "SELECT tag_key, tag_value FROM tags WHERE arn = ?", arn)
+	rows, err := t.query(ctx, tagsSQL, arn)
 	if err != nil {
 		return nil, t.fail(err, what)
 	}
@@ -35,8 +41,7 @@ func (t *readTx) Tags(ctx context.Context, arn string) (map[string]string, error
 
 func (t *writeTx) TagResource(ctx context.Context, arn string, tags map[string]string) error {
 	for k, v := range tags {
-		if _, err := t.exec(ctx, `INSERT INTO tags (arn, tag_key, tag_value) VALUES (?, ?, ?)
-			ON CONFLICT (arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value`, arn, k, v); err != nil {
+		if _, err := t.exec(ctx, upsertTagSQL, arn, k, v); err != nil {
 			return t.fail(err, fmt.Sprintf("tag %q", arn))
 		}
 	}
@@ -55,7 +60,7 @@ func (t *writeTx) UntagResource(ctx context.Context, arn string, keys []string) 
 }
 
 func (t *writeTx) DeleteTags(ctx context.Context, arn string) error {
-	if _, err := t.exec(ctx, "DELETE FROM tags WHERE arn = ?", arn); err != nil {
+	if _, err := t.exec(ctx, deleteTagsSQL, arn); err != nil {
 		return t.fail(err, fmt.Sprintf("delete tags of %q", arn))
 	}
 	return nil

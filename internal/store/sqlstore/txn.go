@@ -46,7 +46,7 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) erro
 	// after Commit it is a no-op returning sql.ErrTxDone.
 	defer sqlTx.Rollback()
 
-	t := &writeTx{readTx{d: s.d, tx: sqlTx}}
+	t := &writeTx{readTx{d: s.d, tx: sqlTx, stmts: s.wstmts}}
 	if err := fn(t); err != nil {
 		// fn's error is returned as is, but if it stems from a retryable
 		// failure (fn may have wrapped or replaced it) we run fn again.
@@ -74,7 +74,7 @@ func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) e
 		return s.wrapErr("begin read", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&readTx{d: s.d, tx: sqlTx})
+	return fn(&readTx{d: s.d, tx: sqlTx, stmts: s.rstmts})
 }
 
 // wrapErr annotates an error outside a transaction's statements, turning
@@ -107,8 +107,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // readTx implements cleanrooms.ReadTx on one *sql.Tx.
 type readTx struct {
-	d  dialect
-	tx *sql.Tx
+	d     dialect
+	tx    *sql.Tx
+	stmts stmtCache // of the pool tx belongs to
 	// retry records that a statement failed in a way that running the
 	// whole transaction again may fix; Transact reads it after fn returns.
 	retry atomic.Bool
@@ -117,15 +118,27 @@ type readTx struct {
 // writeTx implements cleanrooms.Tx.
 type writeTx struct{ readTx }
 
+// Queries are passed with '?' placeholders: the key of the statement
+// cache, and rebound only when they run unprepared.
+
 func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmts[query]; st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts[query]; st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *readTx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmts[query]; st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
 }
 
@@ -141,7 +154,7 @@ func (t *readTx) fail(err error, what string) error {
 	case errForeignKey:
 		// The only foreign keys point at collaborations: a row for a
 		// collaboration that does not exist.
-		return fmt.Errorf("sqlstore: %s: collaboration %w (%v)", what, cleanrooms.ErrNotFound, err)
+		return fmt.Errorf("sqlstore: %s: no such collaboration: %w", what, cleanrooms.ErrNotFound)
 	case errRetryable:
 		t.retry.Store(true)
 		return fmt.Errorf("sqlstore: %s: %w: %w", what, cleanrooms.ErrUnavailable, err)
