@@ -18,11 +18,13 @@ func NewTimestamp(t time.Time) *Timestamp { return &Timestamp{t} }
 // MarshalJSON writes epoch seconds, e.g. 1732000000.123.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
 	ms := t.UnixMilli()
-	buf := strconv.AppendInt(nil, ms/1000, 10)
+	var buf []byte
+	if ms < 0 {
+		buf = append(buf, '-')
+		ms = -ms
+	}
+	buf = strconv.AppendInt(buf, ms/1000, 10)
 	if frac := ms % 1000; frac != 0 {
-		if frac < 0 {
-			frac = -frac
-		}
 		buf = append(buf, '.')
 		buf = append(buf, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
 		for buf[len(buf)-1] == '0' {
@@ -35,6 +37,10 @@ func (t Timestamp) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads epoch seconds; anything but a JSON number is an
 // error.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	// json.Number would also accept a quoted number; the wire has none.
+	if len(b) == 0 || b[0] == '"' {
+		return errors.New("expected a timestamp in epoch seconds")
+	}
 	var f json.Number
 	if err := json.Unmarshal(b, &f); err != nil {
 		return errors.New("expected a timestamp in epoch seconds")

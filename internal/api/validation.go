@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Validate checks in against every constraint of the model (required,
@@ -51,7 +52,11 @@ func (c *Validator) err() error {
 // shown quotes a value for a message, cut short if long.
 func shown(s string) string {
 	if len(s) > 64 {
-		s = s[:64] + "..."
+		n := 64
+		for n > 0 && !utf8.RuneStart(s[n]) { // never cut a character in two
+			n--
+		}
+		s = s[:n] + "..."
 	}
 	return "'" + s + "'"
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
@@ -146,13 +147,20 @@ func decodeBody(body []byte, in api.Input) error {
 	if body[0] != '{' {
 		return serializationError("The request body must be a JSON object.")
 	}
+	if exact, changed := dropFoldedKeys(body, reflect.TypeOf(in)); changed {
+		body = exact
+	}
 	err := json.Unmarshal(body, in)
 	if err == nil {
 		return nil
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return api.FieldError(te.Field, "Value at '"+te.Field+"' failed to satisfy constraint: Member must be of type "+jsonKind(te.Type.Kind().String()))
+		name := jsonPath(body, te.Offset)
+		if name == "" {
+			name = te.Field
+		}
+		return api.FieldError(name, "Value at '"+name+"' failed to satisfy constraint: Member must be of type "+jsonKind(te.Type.Kind().String()))
 	}
 	return serializationError("The request body is not valid JSON: " + err.Error())
 }
