@@ -16,9 +16,6 @@ import (
 // too, until that account creates its membership.
 func (s *Service) CreateCollaboration(ctx context.Context, in *api.CreateCollaborationInput) (*api.CreateCollaborationOutput, error) {
 	caller := callerOf(ctx)
-	if len(in.Members) > s.quotas.MembersPerCollaboration {
-		return nil, quotaExceeded(quotaMembers, s.quotas.MembersPerCollaboration)
-	}
 	parts, err := checkCollaborationMembers(caller.AccountID, in)
 	if err != nil {
 		return nil, err
@@ -29,6 +26,10 @@ func (s *Service) CreateCollaboration(ctx context.Context, in *api.CreateCollabo
 	}
 	if err := checkTagKeys("tags", tagKeys(in.Tags)); err != nil {
 		return nil, err
+	}
+	// Quotas come after every validation rule (shared spec 4.3).
+	if len(in.Members) > s.quotas.MembersPerCollaboration {
+		return nil, quotaExceeded(quotaMembers, s.quotas.MembersPerCollaboration)
 	}
 	now := s.clock()
 	c := &cleanrooms.Collaboration{

@@ -309,10 +309,13 @@ func (s *Service) DeleteMembership(ctx context.Context, in *api.DeleteMembership
 				return conflict(api.ConflictExceptionReasonInvalidState, api.ResourceTypeMembership, ms.ID,
 					"The collaboration creator cannot leave its collaboration; delete the collaboration instead.")
 			}
-			row.Status, row.MembershipID, row.UpdateTime = cleanrooms.MemberLeft, "", s.clock()
-			if err := tx.UpdateMember(ctx, row); err != nil {
-				return err
-			}
+			row.Status = cleanrooms.MemberLeft
+		}
+		// The row no longer points at a membership that is gone; a REMOVED
+		// row keeps its status.
+		row.MembershipID, row.UpdateTime = "", s.clock()
+		if err := tx.UpdateMember(ctx, row); err != nil {
+			return err
 		}
 		if err := tx.DeleteMembership(ctx, ms.ID); err != nil {
 			return err
