@@ -44,13 +44,6 @@ func (s *Service) CreateMembership(ctx context.Context, in *api.CreateMembership
 			return conflict(api.ConflictExceptionReasonInvalidState, api.ResourceTypeCollaboration, id,
 				fmt.Sprintf("The caller can no longer join collaboration %s (member status %s).", id, row.Status))
 		}
-		n, err := tx.CountMembershipsOf(ctx, caller.AccountID, []string{cleanrooms.MembershipActive})
-		if err != nil {
-			return err
-		}
-		if n >= s.quotas.MembershipsPerAccount {
-			return quotaExceeded(quotaMemberships, s.quotas.MembershipsPerAccount)
-		}
 		settings := membershipSettings{
 			queryLogStatus: string(in.QueryLogStatus), jobLogStatus: string(in.JobLogStatus),
 			result: in.DefaultResultConfiguration, jobResult: in.DefaultJobResultConfiguration,
@@ -67,6 +60,14 @@ func (s *Service) CreateMembership(ctx context.Context, in *api.CreateMembership
 			if err := checkMetrics(c, row); err != nil {
 				return err
 			}
+		}
+		// Quotas come after every validation rule (shared spec 4.3).
+		n, err := tx.CountMembershipsOf(ctx, caller.AccountID, []string{cleanrooms.MembershipActive})
+		if err != nil {
+			return err
+		}
+		if n >= s.quotas.MembershipsPerAccount {
+			return quotaExceeded(quotaMemberships, s.quotas.MembershipsPerAccount)
 		}
 		now := s.clock()
 		ms := &cleanrooms.Membership{
