@@ -70,6 +70,11 @@ func storeError(err error) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if errors.Is(err, cleanrooms.ErrInvalidCursor) {
+		// The token decoded but its cursor is not one this store made
+		// (truncated, or from another server).
+		return badToken()
+	}
 	if errors.Is(err, cleanrooms.ErrUnavailable) {
 		return fmt.Errorf("%w: %w", api.InternalError(), err)
 	}

@@ -81,8 +81,10 @@ func (s *Service) CreateMembership(ctx context.Context, in *api.CreateMembership
 		}
 		if err := tx.InsertMembership(ctx, ms); err != nil {
 			if errors.Is(err, cleanrooms.ErrConflict) {
-				return conflict(api.ConflictExceptionReasonAlreadyExists, api.ResourceTypeCollaboration, id,
-					"The caller already has a membership in collaboration "+id+".")
+				// A concurrent join won between the read above and this
+				// insert; its id cannot be read in this failed transaction.
+				msg := "The caller already has a membership in collaboration " + id + "."
+				return &api.ConflictException{Message: &msg, Reason: api.ConflictExceptionReasonAlreadyExists, ResourceType: api.ResourceTypeMembership}
 			}
 			return err
 		}
