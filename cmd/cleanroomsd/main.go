@@ -1,6 +1,7 @@
 // Command cleanroomsd serves the AWS Clean Rooms API.
 //
 //	cleanroomsd --addr 127.0.0.1:7217 --data-dir ./data [--credentials creds.json] [--log-level info]
+//	cleanroomsd --addr 0.0.0.0:7217 --database-url postgres://user@db:5432/cleanrooms
 //
 // Every flag has an environment variable (CLEANROOMSD_ADDR, ...); a flag
 // given on the command line wins.
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -39,7 +41,11 @@ func env(name, def string) string {
 func run(args []string) error {
 	fs := flag.NewFlagSet("cleanroomsd", flag.ContinueOnError)
 	addr := fs.String("addr", env("CLEANROOMSD_ADDR", app.DefaultAddr), "listen address HOST:PORT (env CLEANROOMSD_ADDR)")
-	dataDir := fs.String("data-dir", env("CLEANROOMSD_DATA_DIR", ""), "directory of the database; empty keeps everything in memory (env CLEANROOMSD_DATA_DIR)")
+	dataDir := fs.String("data-dir", env("CLEANROOMSD_DATA_DIR", ""), "directory of the SQLite database; empty keeps everything in memory (env CLEANROOMSD_DATA_DIR)")
+	// Not defaulted from the environment like the others: a flag's
+	// default is printed by --help and on every flag error, and this one
+	// may carry a password.
+	dbURL := fs.String("database-url", "", "PostgreSQL URL, e.g. postgres://user:password@host:5432/dbname; replaces SQLite, and several processes may share it (env CLEANROOMSD_DATABASE_URL)")
 	creds := fs.String("credentials", env("CLEANROOMSD_CREDENTIALS", ""), "JSON file mapping access keys to accounts and secrets (env CLEANROOMSD_CREDENTIALS)")
 	verify := fs.String("verify-signatures", env("CLEANROOMSD_VERIFY_SIGNATURES", "auto"), "auto (verify when --credentials is given), true or false (env CLEANROOMSD_VERIFY_SIGNATURES)")
 	level := fs.String("log-level", env("CLEANROOMSD_LOG_LEVEL", "info"), "debug, info, warn or error (env CLEANROOMSD_LOG_LEVEL)")
@@ -47,12 +53,15 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if !isSet(fs, "database-url") {
+		*dbURL = os.Getenv("CLEANROOMSD_DATABASE_URL")
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-	cfg := app.Config{Addr: *addr, DataDir: *dataDir, CredentialsFile: *creds, Logger: log}
+	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log}
 	q, err := parseQuotas(*quotas)
 	if err != nil {
 		return fmt.Errorf("--quotas: %w", err)
@@ -77,7 +86,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "dataDir", cfg.DataDir, "credentials", cfg.CredentialsFile)
+	storeAttrs := []any{"store", "sqlite", "dataDir", cfg.DataDir}
+	if cfg.DatabaseURL != "" {
+		storeAttrs = []any{"store", "postgres", "database", redactURL(cfg.DatabaseURL)}
+	}
+	log.Info("listening", append([]any{"addr", ln.Addr().String(), "credentials", cfg.CredentialsFile}, storeAttrs...)...)
 	if err := a.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -110,4 +123,29 @@ func parseQuotas(s string) (service.Quotas, error) {
 		}
 	}
 	return q, nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// redactURL is a database URL fit for a log: without its password. A
+// key=value connection string is not logged at all.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(connection string)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -31,6 +31,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the SQLite database. "" keeps everything in memory.
 	DataDir string
+	// DatabaseURL, when set, stores everything in that PostgreSQL database
+	// (postgres://user:password@host:port/dbname?sslmode=...) instead of
+	// SQLite; any number of processes may share it. Exclusive with DataDir.
+	DatabaseURL string
 	// CredentialsFile maps access keys to accounts (identity package).
 	CredentialsFile string
 	// VerifySignatures: nil means "verify when a credentials file is given".
@@ -73,14 +77,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if verify && creds == nil {
 		return nil, errors.New("verifying signatures needs a credentials file")
 	}
-	dbPath := ""
-	if cfg.DataDir != "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("data dir: %w", err)
-		}
-		dbPath = filepath.Join(cfg.DataDir, "cleanroomsd.db")
-	}
-	st, err := sqlstore.OpenSQLite(ctx, dbPath, sqlstore.Options{})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -93,6 +90,25 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Now:              cfg.Now,
 	})
 	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger}, nil
+}
+
+// openStore opens PostgreSQL when a database URL is configured, else
+// SQLite in DataDir (in memory without one).
+func openStore(ctx context.Context, cfg Config) (*sqlstore.Store, error) {
+	if cfg.DatabaseURL != "" {
+		if cfg.DataDir != "" {
+			return nil, errors.New("a data dir (SQLite) and a database URL (PostgreSQL) were both given; choose one")
+		}
+		return sqlstore.OpenPostgres(ctx, cfg.DatabaseURL, sqlstore.Options{})
+	}
+	dbPath := ""
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		dbPath = filepath.Join(cfg.DataDir, "cleanroomsd.db")
+	}
+	return sqlstore.OpenSQLite(ctx, dbPath, sqlstore.Options{})
 }
 
 // Handler is the HTTP handler of the API.

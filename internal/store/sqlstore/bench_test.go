@@ -35,9 +35,18 @@ func seedMemberships(b *testing.B, s *Store, n int) {
 }
 
 func BenchmarkReads(b *testing.B) {
+	benchReads(b, func(b *testing.B) *Store {
+		s, _ := mustOpenTemp(b, Options{})
+		return s
+	})
+}
+
+// benchReads runs the read workloads on stores from open, which closes
+// them at the end of the benchmark.
+func benchReads(b *testing.B, open func(b *testing.B) *Store) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
-			s, _ := mustOpenTemp(b, Options{})
+			s := open(b)
 			seedMemberships(b, s, n)
 			const limit = 100
 

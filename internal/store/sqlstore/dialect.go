@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"io/fs"
 )
@@ -34,5 +35,20 @@ type dialect interface {
 	writeTxOptions() *sql.TxOptions
 	// readTxOptions starts a read-only transaction on one snapshot.
 	readTxOptions() *sql.TxOptions
+	// migrationTxOptions starts the transaction that applies migrations.
+	migrationTxOptions() *sql.TxOptions
+	// lockMigrations runs first in that transaction and holds off every
+	// other process migrating the same database until it ends.
+	lockMigrations(ctx context.Context, tx *sql.Tx) error
 	classify(err error) errKind
+	// staleUniqueViolations reports whether a unique violation may come
+	// from a row that a concurrent transaction committed after this one's
+	// snapshot was taken. Transact then runs fn once more on a fresh
+	// snapshot, where fn's own reads see that row and it answers as it
+	// would have had it run after the other transaction, as it does on a
+	// serial engine; a violation on that second run is final.
+	staleUniqueViolations() bool
+	// anyText is the argument for a string bound for a column that holds
+	// any bytes (tag keys and values, which the API does not constrain).
+	anyText(s string) any
 }

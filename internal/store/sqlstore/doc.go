@@ -1,10 +1,12 @@
 // Package sqlstore is the database/sql implementation of cleanrooms.Store.
 //
 // All SQL lives here once; what differs between engines (connection setup,
-// placeholders, isolation, error classification, DDL) sits behind a small
-// dialect so that PostgreSQL can be added as a dialect plus its migrations
-// rather than as a second store. Only SQLite is implemented today
-// (OpenSQLite, pure Go via modernc.org/sqlite).
+// placeholders, isolation, error classification, DDL, migration locking)
+// sits behind a small dialect. Two engines implement it: SQLite
+// (OpenSQLite, pure Go via modernc.org/sqlite), the embedded default, and
+// PostgreSQL (OpenPostgres, via pgx's database/sql adapter), which lets
+// several cleanroomsd processes serve one database. See postgres.go for
+// how PostgreSQL keeps the transactions serializable across processes.
 //
 // # Storage encoding
 //
@@ -41,4 +43,15 @@
 // start of a page inside a list the caller may read anyway. They stay valid
 // across restarts, and resume correctly even if the row they point at was
 // deleted.
+//
+// On PostgreSQL seq comes from a sequence, and sequence values are handed
+// out when a row is inserted, not when its transaction commits: a
+// transaction that inserted seq 41 may commit after another that inserted
+// seq 42. A page served between the two commits ends at 42, and its
+// cursor resumes after 42, so row 41 never shows in that walk of the list
+// (a new walk shows it). That is accepted rather than prevented with a
+// table lock on every insert: AWS's lists are not snapshots either, and a
+// row that commits while a client pages through a list may or may not
+// appear. Nothing is ever shown twice, and every row committed before the
+// first page was served is in the walk.
 package sqlstore

@@ -49,20 +49,24 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies the pending migrations in one write transaction, so a
-// failed migration leaves the schema as it was and two processes opening
-// the same database apply each migration once (the second waits for the
-// first's write lock, then finds the work done).
+// migrate applies the pending migrations in one transaction, so a failed
+// migration leaves the schema as it was, and two processes opening the
+// same database apply each migration once: the second waits for the
+// first's lock (SQLite's write lock, PostgreSQL's advisory lock), then
+// finds the work done.
 func migrate(ctx context.Context, db *sql.DB, d dialect) error {
 	ms, err := loadMigrations(d.migrations())
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, d.writeTxOptions())
+	tx, err := db.BeginTx(ctx, d.migrationTxOptions())
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
+	if err := d.lockMigrations(ctx, tx); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
 
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    BIGINT PRIMARY KEY,

@@ -20,22 +20,32 @@ var _ cleanrooms.Store = (*Store)(nil)
 type Store struct {
 	d    dialect
 	opts Options
-	// w has exactly one connection and carries every write transaction.
-	// SQLite allows one writer at a time anyway; funnelling writes through
-	// one connection turns lock contention between our own goroutines into
-	// a wait in database/sql's pool instead of SQLITE_BUSY errors, and with
-	// BEGIN IMMEDIATE on it every Transact is serializable.
+	// w carries every write transaction. On SQLite it has exactly one
+	// connection: SQLite allows one writer at a time anyway; funnelling
+	// writes through one connection turns lock contention between our own
+	// goroutines into a wait in database/sql's pool instead of SQLITE_BUSY
+	// errors, and with BEGIN IMMEDIATE on it every Transact is
+	// serializable. On PostgreSQL it is a pool of Options.MaxWriteConns
+	// SERIALIZABLE transactions.
 	w *sql.DB
 	// r serves View. In WAL mode readers see a committed snapshot and run
-	// concurrently with the writer. For an in-memory database r == w.
+	// concurrently with the writer. For an in-memory database r == w. On
+	// PostgreSQL, a pool of REPEATABLE READ, READ ONLY transactions.
 	r *sql.DB
-	// Statements prepared on w and on r (the same cache when r == w).
+	// Statements prepared on w and on r (the same cache when r == w); nil
+	// on PostgreSQL, where pgx prepares and caches statements itself.
 	wstmts, rstmts stmtCache
 	// keeper pins a connection to an in-memory database so that it outlives
 	// any connection database/sql decides to discard; nil for files.
 	keeper   *sql.Conn
 	keeperDB *sql.DB
 	closed   atomic.Bool
+	// retries counts the Transact attempts that failed in a retryable way
+	// and were run again (read by tests and benchmarks).
+	retries atomic.Int64
+	// retryGate, when not nil (PostgreSQL), lets one retried Transact
+	// attempt run at a time; see Transact.
+	retryGate chan struct{}
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and

@@ -8,19 +8,29 @@ import (
 // Options tunes a Store. The zero value is the safe default.
 type Options struct {
 	// Synchronous chooses how hard a commit pushes data to stable storage.
-	// Default SyncFull.
+	// Default SyncFull. SQLite only: PostgreSQL follows the server's
+	// synchronous_commit.
 	Synchronous Synchronous
 	// BusyTimeout is how long a statement waits for a lock held by another
 	// connection before failing with a retryable error: another process on
 	// the same file, or a reader blocking a WAL checkpoint. Default 5s.
+	// SQLite only.
 	BusyTimeout time.Duration
-	// MaxReadConns is the size of the read pool serving View. Default
-	// GOMAXPROCS, at least 2. Ignored for in-memory databases, which use
-	// one connection.
+	// MaxReadConns is the size of the read pool serving View. Default for
+	// SQLite GOMAXPROCS, at least 2 (ignored for in-memory databases,
+	// which use one connection); for PostgreSQL 2×GOMAXPROCS, at least 4.
 	MaxReadConns int
+	// MaxWriteConns is the size of the pool serving Transact on
+	// PostgreSQL (SQLite always writes through one connection). More
+	// concurrent writers than that wait for a connection rather than
+	// contend inside the database, where conflicting serializable
+	// transactions abort and retry. Default GOMAXPROCS, at least 2.
+	MaxWriteConns int
 	// MaxAttempts is how many times Transact runs fn when the backend keeps
-	// reporting retryable failures before it gives up with
-	// cleanrooms.ErrUnavailable. Default 5.
+	// reporting retryable failures (SQLite: busy; PostgreSQL:
+	// serialization failure or deadlock) before it gives up with
+	// cleanrooms.ErrUnavailable. Default 5 for SQLite, 10 for PostgreSQL,
+	// where several replicas contend for the same rows.
 	MaxAttempts int
 }
 
@@ -46,6 +56,20 @@ func (s Synchronous) pragma() string {
 		return "NORMAL"
 	}
 	return "FULL"
+}
+
+// withPostgresDefaults fills the zero fields with PostgreSQL's defaults.
+func (o Options) withPostgresDefaults() Options {
+	if o.MaxReadConns <= 0 {
+		o.MaxReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxWriteConns <= 0 {
+		o.MaxWriteConns = max(2, runtime.GOMAXPROCS(0))
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	return o.withDefaults()
 }
 
 func (o Options) withDefaults() Options {

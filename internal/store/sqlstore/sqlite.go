@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"embed"
 	"errors"
@@ -37,6 +38,19 @@ func (sqliteDialect) writeTxOptions() *sql.TxOptions { return nil }
 // In WAL mode a deferred read transaction sees one snapshot, fixed at its
 // first read, and never blocks or is blocked by the writer.
 func (sqliteDialect) readTxOptions() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
+
+// Migrations run in a write transaction: BEGIN IMMEDIATE already holds
+// off every other writer of the file, other processes included.
+func (d sqliteDialect) migrationTxOptions() *sql.TxOptions { return d.writeTxOptions() }
+
+func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }
+
+// Writers are serialized: a transaction's snapshot is never older than
+// the last commit.
+func (sqliteDialect) staleUniqueViolations() bool { return false }
+
+// SQLite's TEXT holds any bytes, NUL included.
+func (sqliteDialect) anyText(s string) any { return s }
 
 func (sqliteDialect) classify(err error) errKind {
 	var se *sqlite.Error

@@ -41,7 +41,7 @@ func (t *readTx) Tags(ctx context.Context, arn string) (map[string]string, error
 
 func (t *writeTx) TagResource(ctx context.Context, arn string, tags map[string]string) error {
 	for k, v := range tags {
-		if _, err := t.exec(ctx, upsertTagSQL, arn, k, v); err != nil {
+		if _, err := t.exec(ctx, upsertTagSQL, arn, t.d.anyText(k), t.d.anyText(v)); err != nil {
 			return t.fail(err, fmt.Sprintf("tag %q", arn))
 		}
 	}
@@ -53,7 +53,11 @@ func (t *writeTx) UntagResource(ctx context.Context, arn string, keys []string) 
 		return nil
 	}
 	q := "DELETE FROM tags WHERE arn = ? AND tag_key IN " + placeholders(len(keys))
-	if _, err := t.exec(ctx, q, append([]any{arn}, anys(keys)...)...); err != nil {
+	args := []any{arn}
+	for _, k := range keys {
+		args = append(args, t.d.anyText(k))
+	}
+	if _, err := t.exec(ctx, q, args...); err != nil {
 		return t.fail(err, fmt.Sprintf("untag %q", arn))
 	}
 	return nil

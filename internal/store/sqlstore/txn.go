@@ -14,27 +14,56 @@ import (
 
 var errClosed = fmt.Errorf("sqlstore: store is closed: %w", cleanrooms.ErrUnavailable)
 
-// Transact implements cleanrooms.Store. fn runs on the single write
-// connection inside BEGIN IMMEDIATE (SQLite), so it is serialized against
-// every other Transact. A retryable failure anywhere in the attempt (begin,
-// a statement in fn, commit) rolls back and runs fn again after a short
-// jittered backoff, up to Options.MaxAttempts times.
+// Transact implements cleanrooms.Store. On SQLite fn runs on the single
+// write connection inside BEGIN IMMEDIATE, so it is serialized against
+// every other Transact. On PostgreSQL it runs in a SERIALIZABLE
+// transaction from the write pool, concurrently with other transactions of
+// this and other processes; the server aborts those that conflict
+// (SQLSTATE 40001, or 40P01 for a deadlock). A retryable failure anywhere
+// in the attempt (begin, a statement in fn, commit) rolls back and runs fn
+// again after a short jittered backoff, up to Options.MaxAttempts times,
+// then gives up with cleanrooms.ErrUnavailable.
+//
+// On PostgreSQL, retries take turns: a process runs one retried attempt
+// at a time (Store.retryGate), and while one runs, new transactions queue
+// behind it too. Transactions that collided on the same rows would
+// otherwise collide again when they all come back, and on a hot row (many
+// requests updating one record) some would lose every round and run out
+// of attempts. Taking turns, a retry contends only with the transactions
+// of other replicas, so it gets through. Without conflicts the gate is
+// never taken and transactions run side by side.
 func (s *Store) Transact(ctx context.Context, fn func(tx cleanrooms.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		retry, err := s.transactOnce(ctx, fn)
+		retry, err := s.attempt(ctx, fn, attempt)
 		if !retry {
 			return err
 		}
 		if attempt >= s.opts.MaxAttempts {
 			return fmt.Errorf("sqlstore: transaction failed after %d attempts: %w: %w", attempt, cleanrooms.ErrUnavailable, err)
 		}
+		s.retries.Add(1)
 		if err := sleep(ctx, backoff(attempt)); err != nil {
 			return fmt.Errorf("sqlstore: transaction: %w", err)
 		}
 	}
 }
 
-func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) error) (retry bool, err error) {
+// attempt runs attempt number n of fn, taking its turn in the retry gate
+// if it is a retry or if a retry is running.
+func (s *Store) attempt(ctx context.Context, fn func(tx cleanrooms.Tx) error, n int) (retry bool, err error) {
+	if s.retryGate == nil || (n == 1 && len(s.retryGate) == 0) {
+		return s.transactOnce(ctx, fn, n)
+	}
+	select {
+	case s.retryGate <- struct{}{}:
+	case <-ctx.Done():
+		return false, fmt.Errorf("sqlstore: transaction: %w", ctx.Err())
+	}
+	defer func() { <-s.retryGate }()
+	return s.transactOnce(ctx, fn, n)
+}
+
+func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) error, attempt int) (retry bool, err error) {
 	if s.closed.Load() {
 		return false, errClosed
 	}
@@ -47,6 +76,7 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) erro
 	defer sqlTx.Rollback()
 
 	t := &writeTx{readTx{d: s.d, tx: sqlTx, stmts: s.wstmts}}
+	t.retryUnique = s.d.staleUniqueViolations() && attempt == 1 && attempt < s.opts.MaxAttempts
 	if err := fn(t); err != nil {
 		// fn's error is returned as is, but if it stems from a retryable
 		// failure (fn may have wrapped or replaced it) we run fn again.
@@ -113,6 +143,9 @@ type readTx struct {
 	// retry records that a statement failed in a way that running the
 	// whole transaction again may fix; Transact reads it after fn returns.
 	retry atomic.Bool
+	// retryUnique makes a unique violation retryable (once; see
+	// dialect.staleUniqueViolations).
+	retryUnique bool
 }
 
 // writeTx implements cleanrooms.Tx.
@@ -150,6 +183,9 @@ func (t *readTx) fail(err error, what string) error {
 	}
 	switch t.d.classify(err) {
 	case errUnique:
+		if t.retryUnique {
+			t.retry.Store(true)
+		}
 		return fmt.Errorf("sqlstore: %s: %w (%v)", what, cleanrooms.ErrConflict, err)
 	case errForeignKey:
 		// The only foreign keys point at collaborations: a row for a
