@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"time"
 
@@ -139,6 +140,10 @@ func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
 				return
 			}
 		}
+		if !validRegion(parsed.Region) {
+			restjson.WriteError(w, authError(sigv4.InvalidSignature("Credential should be scoped to a valid region.")))
+			return
+		}
 		caller := identity.Caller{
 			AccountID:   identity.AccountForAccessKey(cfg.Credentials, parsed.AccessKeyID),
 			Region:      parsed.Region,
@@ -157,3 +162,10 @@ func authError(err error) error {
 	}
 	return err
 }
+
+// regionPattern is the shape of AWS region names (us-east-1,
+// us-gov-west-1, ap-southeast-5). The region becomes part of ARNs and is
+// stored, so nothing else gets in.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+
+func validRegion(r string) bool { return regionPattern.MatchString(r) }

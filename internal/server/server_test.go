@@ -156,6 +156,24 @@ func TestPermissiveMode(t *testing.T) {
 	}
 }
 
+func TestInvalidRegion(t *testing.T) {
+	_, hs := newServer(t, false, nil)
+	for _, region := range []string{"US-EAST-1", "us-east-", "us_east_1", "us-east-1%00", "%C3%A9u-west-1"} {
+		// The presigned form lets any bytes into the region.
+		req, _ := http.NewRequest(http.MethodGet, hs.URL+"/collaborations?X-Amz-Algorithm=AWS4-HMAC-SHA256"+
+			"&X-Amz-Credential=111122223333%2F20261121%2F"+region+"%2Fcleanrooms%2Faws4_request"+
+			"&X-Amz-Date=20261121T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=00", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "InvalidSignatureException" {
+			t.Errorf("region %q: %d %s", region, resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+		}
+	}
+}
+
 func TestUnsignedAndHealth(t *testing.T) {
 	_, hs := newServer(t, false, nil)
 	resp, err := http.Get(hs.URL + "/collaborations")
