@@ -90,6 +90,17 @@ func TestBinaryServesAndStopsGracefully(t *testing.T) {
 	}
 }
 
+// With --log-level warn the listening line still appears (startBinary
+// needs it).
+func TestBinaryAnnouncesAddressAtAnyLogLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	cmd, _ := startBinary(t, buildBinary(t), "--log-level", "error")
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+}
+
 func TestBinaryRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--log-level", "loud"}, {"--verify-signatures", "maybe"}, {"--quotas", "x=1"}, {"--verify-signatures", "true"}} {
 		if err := run(args); err == nil {
@@ -107,7 +118,8 @@ func BenchmarkStartToFirstAnswer(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		cmd, url := startBinary(b, bin, "--data-dir", filepath.Join(dir, strings.Repeat("d", 1+i%3)), "--log-level", "warn")
 		req, _ := http.NewRequest(http.MethodGet, url+"/collaborations", nil)
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=111122223333/20261121/us-east-1/cleanrooms/aws4_request, SignedHeaders=host, Signature=00")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=111122223333/20261121/us-east-1/cleanrooms/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")
+		req.Header.Set("X-Amz-Date", "20261121T000000Z")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			b.Fatal(err)

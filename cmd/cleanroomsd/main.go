@@ -90,7 +90,10 @@ func run(args []string) error {
 	if cfg.DatabaseURL != "" {
 		storeAttrs = []any{"store", "postgres", "database", redactURL(cfg.DatabaseURL)}
 	}
-	log.Info("listening", append([]any{"addr", ln.Addr().String(), "credentials", cfg.CredentialsFile}, storeAttrs...)...)
+	// The listening line is written at any log level: tools that start
+	// cleanroomsd on port 0 read the address from it.
+	startup := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	startup.Info("listening", append([]any{"addr", ln.Addr().String(), "credentials", cfg.CredentialsFile}, storeAttrs...)...)
 	if err := a.Serve(ctx, ln); err != nil {
 		return err
 	}

@@ -1,0 +1,11 @@
+// Package durability holds end-to-end crash tests of the cleanroomsd
+// binary: it is built, driven with real aws-sdk-go-v2 clients for several
+// accounts, killed with SIGKILL in the middle of a write load and restarted
+// on the same data directory, and every acknowledged write must still be
+// there, with nothing half-applied. A SIGTERM test checks that a graceful
+// stop lets in-flight requests finish and exits 0.
+//
+// The package has no non-test code; run it with
+//
+//	go test -race ./e2e/durability
+package durability
