@@ -3,7 +3,9 @@
 // accounts, killed with SIGKILL in the middle of a write load and restarted
 // on the same data directory, and every acknowledged write must still be
 // there, with nothing half-applied. A SIGTERM test checks that a graceful
-// stop lets in-flight requests finish and exits 0.
+// stop lets in-flight requests finish and exits 0. The load and its
+// ledger are e2e/internal/crashload (shared with e2e/replicas); the binary
+// is built and run by internal/testbin.
 //
 // The package has no non-test code; run it with
 //

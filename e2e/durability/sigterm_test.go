@@ -15,6 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
+
+	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 // gateTransport holds back the body of every request it sends until
@@ -60,7 +63,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	bin := testbin.Build(t)
 	dir := t.TempDir()
 	p := startServer(t, bin, dir)
 
@@ -80,7 +83,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	results := make(chan result, held)
 	for i := range held {
 		name := fmt.Sprintf("held-%d", i)
-		client := p.client(fmt.Sprintf("9000000000%02d", i), gate)
+		client := newClient(p, fmt.Sprintf("9000000000%02d", i), gate)
 		go func() {
 			out, err := client.CreateCollaboration(context.Background(), &cleanrooms.CreateCollaborationInput{
 				Name: aws.String(name), Description: aws.String("in flight at SIGTERM"), CreatorDisplayName: aws.String("c"),
@@ -101,19 +104,15 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 
 	// Background writers: they stop at their first failed request once the
 	// server no longer takes connections.
-	workers := []*worker{newWorker(0, 1), newWorker(1, 1)}
-	cl := clientsFor(p, workers)
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Go(func() { w.run(context.Background(), cl) })
-	}
+	load := crashload.NewLoad(2, 1, 1)
+	wait := load.Start(context.Background(), clientsFor(p, load))
 	time.Sleep(200 * time.Millisecond) // some background writes get through
 
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// Shutdown has begun once the listener is closed.
-	addr := strings.TrimPrefix(p.url, "http://")
+	addr := strings.TrimPrefix(p.URL, "http://")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -126,11 +125,11 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	wg.Wait() // new requests are refused now, so every writer has stopped
+	wait() // new requests are refused now, so every writer has stopped
 	time.Sleep(200 * time.Millisecond)
 	select {
-	case <-p.exited:
-		t.Fatalf("cleanroomsd exited (%v) while requests were in flight", p.state)
+	case <-p.Exited():
+		t.Fatalf("cleanroomsd exited (%v) while requests were in flight", p.ExitErr())
 	default:
 	}
 
@@ -145,26 +144,23 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		names = append(names, r.name)
 	}
 	select {
-	case <-p.exited:
-		if p.state != nil {
-			t.Errorf("exit after SIGTERM: %v\n%s", p.state, p.logText())
+	case <-p.Exited():
+		if err := p.ExitErr(); err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, p.Logs())
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("cleanroomsd did not exit after its in-flight requests finished")
 	}
-	acked := 0
-	for _, w := range workers {
-		acked += w.acked
-		for _, err := range w.unexpected {
-			t.Error(err)
-		}
+	tally := load.Tally(time.Time{})
+	for _, err := range tally.Unexpected {
+		t.Error(err)
 	}
-	t.Logf("%d in-flight requests finished after SIGTERM; %d writes acknowledged by the background writers", len(names), acked)
+	t.Logf("%d in-flight requests finished after SIGTERM; %d writes acknowledged by the background writers", len(names), tally.Acked)
 
 	// Everything answered is there after a restart.
 	q := startServer(t, bin, dir)
 	for i := range held {
-		client := q.client(fmt.Sprintf("9000000000%02d", i), nil)
+		client := newClient(q, fmt.Sprintf("9000000000%02d", i), nil)
 		out, err := client.ListCollaborations(context.Background(), &cleanrooms.ListCollaborationsInput{})
 		if err != nil {
 			t.Fatal(err)
@@ -173,22 +169,17 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 			t.Errorf("after restart, account %d sees %d collaborations, want its held one", i, len(out.CollaborationList))
 		}
 	}
-	verifyAll(t, q, workers)
-	attempted := map[string][]string{}
-	for _, w := range workers {
-		for k, v := range w.attempted {
-			attempted[k] = v
-		}
-	}
+	load.Verify(t, clientsFor(q, load))
+	attempted := load.Attempted()
 	for i := range held {
 		attempted[fmt.Sprintf("held-%d", i)] = []string{fmt.Sprintf("9000000000%02d", i)}
 	}
 	checkInvariants(t, dir, attempted)
-	if err := q.stop(t); err != nil {
+	if err := q.Stop(t); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
-	for _, pr := range []*proc{p, q} {
-		if lines := pr.errorLogs(); len(lines) > 0 {
+	for _, pr := range []*testbin.Proc{p, q} {
+		if lines := pr.ErrorLogs(); len(lines) > 0 {
 			t.Errorf("server logged errors:\n%s", strings.Join(lines, "\n"))
 		}
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 // BenchmarkThroughput drives the binary over HTTP with real SDK clients:
@@ -25,13 +27,13 @@ func BenchmarkThroughput(b *testing.B) {
 	const quotas = "collaborations=1000000,memberships=1000000,members=50"
 	setups := []struct {
 		name  string
-		start func(b *testing.B) []*proc
+		start func(b *testing.B) []*testbin.Proc
 	}{
-		{"sqlite", func(b *testing.B) []*proc {
-			return []*proc{start(b, "sqlite", "--data-dir", b.TempDir(), "--quotas", quotas)}
+		{"sqlite", func(b *testing.B) []*testbin.Proc {
+			return []*testbin.Proc{start(b, "sqlite", "--data-dir", b.TempDir(), "--quotas", quotas)}
 		}},
-		{"postgres/replicas=1", func(b *testing.B) []*proc { return newCluster(b, 1, "--quotas", quotas).replicas }},
-		{"postgres/replicas=2", func(b *testing.B) []*proc { return newCluster(b, 2, "--quotas", quotas).replicas }},
+		{"postgres/replicas=1", func(b *testing.B) []*testbin.Proc { return newCluster(b, 1, "--quotas", quotas).replicas }},
+		{"postgres/replicas=2", func(b *testing.B) []*testbin.Proc { return newCluster(b, 2, "--quotas", quotas).replicas }},
 	}
 	for _, setup := range setups {
 		b.Run(setup.name, func(b *testing.B) {
@@ -41,7 +43,7 @@ func BenchmarkThroughput(b *testing.B) {
 			clientsOf := func(account string) []*cleanrooms.Client {
 				var out []*cleanrooms.Client
 				for _, p := range procs {
-					out = append(out, p.client(account, tr))
+					out = append(out, client(p, account, tr))
 				}
 				return out
 			}

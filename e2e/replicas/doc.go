@@ -17,5 +17,7 @@
 //	go test -race ./e2e/replicas
 //	go test -run '^$' -bench . ./e2e/replicas
 //
-// The package has no non-test code.
+// The package has no non-test code: the kill test's load and ledger are
+// e2e/internal/crashload (shared with e2e/durability), and the binary is
+// built and run by internal/testbin.
 package replicas

@@ -1,86 +1,28 @@
 package replicas
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/smithy-go"
 
+	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore/pgtest"
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
-const region = "us-east-1"
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// buildBinary compiles cmd/cleanroomsd once per test run.
-func buildBinary(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "cleanroomsd-replicas-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "cleanroomsd")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/cleanroomsd/cleanroomsd/cmd/cleanroomsd").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// proc is a running cleanroomsd.
-type proc struct {
-	name string
-	env  []string
-	args []string
-	cmd  *exec.Cmd
-	url  string
-	// exited is closed once the process has been waited for; state is
-	// then its exit status.
-	exited chan struct{}
-	state  error
-
-	mu   sync.Mutex
-	logs []string // stderr lines but for INFO and DEBUG ones
-	all  []string // every stderr line
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 // start runs the binary with args on a free port of 127.0.0.1 and returns
 // once it listens. It is killed at the end of the test if still running.
-func start(tb testing.TB, name string, args ...string) *proc {
+func start(tb testing.TB, name string, args ...string) *testbin.Proc {
 	tb.Helper()
 	p, err := launch(tb, name, nil, args...)
 	if err != nil {
@@ -90,141 +32,23 @@ func start(tb testing.TB, name string, args ...string) *proc {
 }
 
 // launch is start for any goroutine: it returns its failure. env is added
-// to the process's environment.
-func launch(tb testing.TB, name string, env []string, args ...string) (*proc, error) {
-	bin := buildBinary(tb)
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--log-level", "info"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &proc{name: name, env: env, args: args, cmd: cmd, exited: make(chan struct{})}
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		listening := false
-		for sc.Scan() {
-			p.mu.Lock()
-			p.all = append(p.all, sc.Text())
-			p.mu.Unlock()
-			var line struct{ Msg, Addr, Level string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				if !listening && line.Msg == "listening" {
-					listening = true
-					addrc <- line.Addr
-				}
-				if line.Level == "INFO" || line.Level == "DEBUG" {
-					continue
-				}
-			}
-			p.mu.Lock()
-			p.logs = append(p.logs, sc.Text())
-			p.mu.Unlock()
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		// Wait only after every read from the pipe is done (os/exec).
-		p.state = cmd.Wait()
-		close(p.exited)
-	}()
-	tb.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.exited
-		}
+// to the process's environment. The log level is info, before args; the
+// per-request INFO lines are read and dropped.
+func launch(tb testing.TB, name string, env []string, args ...string) (*testbin.Proc, error) {
+	return testbin.Launch(tb, testbin.Build(tb), testbin.Options{
+		Name:         name,
+		Env:          env,
+		Args:         append([]string{"--log-level", "info"}, args...),
+		StartTimeout: 60 * time.Second,
 	})
-	select {
-	case addr := <-addrc:
-		p.url = "http://" + addr
-		return p, nil
-	case <-p.exited:
-		return nil, fmt.Errorf("%s exited before listening: %v\n%s", name, p.state, p.logText())
-	case <-time.After(60 * time.Second):
-		return nil, fmt.Errorf("%s did not log its address within 60s\n%s", name, p.logText())
-	}
-}
-
-// restart starts a new process with the same arguments (and a new port).
-func (p *proc) restart(tb testing.TB) *proc {
-	tb.Helper()
-	q, err := launch(tb, p.name, p.env, p.args...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return q
-}
-
-func (p *proc) logText() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.logs, "\n")
-}
-
-func (p *proc) allLogs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.all, "\n")
-}
-
-// errorLogs returns the logged lines at level ERROR (a 500, a panic, a
-// store failure) and anything that is not JSON.
-func (p *proc) errorLogs() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []string
-	for _, l := range p.logs {
-		var line struct{ Level string }
-		if json.Unmarshal([]byte(l), &line) != nil || line.Level == "ERROR" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *proc) kill(tb testing.TB) {
-	tb.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		tb.Fatalf("SIGKILL: %v", err)
-	}
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		tb.Fatalf("%s still running 10s after SIGKILL", p.name)
-	}
-	var ee *exec.ExitError
-	if !errors.As(p.state, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		tb.Fatalf("%s did not die of SIGKILL: %v", p.name, p.state)
-	}
-}
-
-// stop sends SIGTERM and returns the exit status (nil: exit code 0).
-func (p *proc) stop(tb testing.TB) error {
-	tb.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		tb.Fatalf("SIGTERM: %v", err)
-	}
-	select {
-	case <-p.exited:
-		return p.state
-	case <-time.After(15 * time.Second):
-		tb.Fatalf("%s still running 15s after SIGTERM\n%s", p.name, p.logText())
-	}
-	return nil
 }
 
 // checkNoErrors fails the test if any process logged an error.
-func checkNoErrors(tb testing.TB, procs ...*proc) {
+func checkNoErrors(tb testing.TB, procs ...*testbin.Proc) {
 	tb.Helper()
 	for _, p := range procs {
-		if lines := p.errorLogs(); len(lines) > 0 {
-			tb.Errorf("%s logged errors:\n%s", p.name, strings.Join(lines, "\n"))
+		if lines := p.ErrorLogs(); len(lines) > 0 {
+			tb.Errorf("%s logged errors:\n%s", p.Name(), strings.Join(lines, "\n"))
 		}
 	}
 }
@@ -237,27 +61,20 @@ func newTransport() *http.Transport {
 	return tr
 }
 
-// client returns a Clean Rooms client acting as account against p; the
-// 12-digit access key is the account, no credentials file is involved. It
-// never retries: every call is sent exactly once, so that concurrent calls
-// can be counted, and an unanswered write was applied at most once.
-func (p *proc) client(account string, tr http.RoundTripper) *cleanrooms.Client {
+// client returns a Clean Rooms client acting as account against p (see
+// crashload.Client: it never retries, so that concurrent calls can be
+// counted, and an unanswered write was applied at most once).
+func client(p *testbin.Proc, account string, tr http.RoundTripper) *cleanrooms.Client {
 	if tr == nil {
 		tr = newTransport()
 	}
-	return cleanrooms.New(cleanrooms.Options{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider(account, "replicas-secret", ""),
-		BaseEndpoint: aws.String(p.url),
-		HTTPClient:   &http.Client{Transport: tr, Timeout: 60 * time.Second},
-		Retryer:      aws.NopRetryer{},
-	})
+	return crashload.Client(p.URL, account, &http.Client{Transport: tr, Timeout: 60 * time.Second})
 }
 
 // cluster is replicas of cleanroomsd on one fresh PostgreSQL schema.
 type cluster struct {
 	dsn, schema string
-	replicas    []*proc
+	replicas    []*testbin.Proc
 	tr          *http.Transport
 }
 
@@ -268,11 +85,11 @@ type cluster struct {
 func newCluster(tb testing.TB, n int, args ...string) *cluster {
 	tb.Helper()
 	dsn, schema := pgtest.Schema(tb)
-	buildBinary(tb)
+	testbin.Build(tb)
 	c := &cluster{dsn: dsn, schema: schema, tr: newTransport()}
 	tb.Cleanup(c.tr.CloseIdleConnections)
 	// Started at once, as an orchestrator would: they race to migrate.
-	procs := make([]*proc, n)
+	procs := make([]*testbin.Proc, n)
 	errs := make([]error, n)
 	names, dsns := make([]string, n), make([]string, n)
 	for i := range n {
@@ -329,7 +146,7 @@ func (c *cluster) waitSessionsGone(tb testing.TB, replica string) {
 func (c *cluster) clients(account string) []*cleanrooms.Client {
 	out := make([]*cleanrooms.Client, len(c.replicas))
 	for i, p := range c.replicas {
-		out[i] = p.client(account, c.tr)
+		out[i] = client(p, account, c.tr)
 	}
 	return out
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
@@ -16,7 +18,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore/pgtest"
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 const (
@@ -286,7 +290,7 @@ func TestConcurrentUpdatesConverge(t *testing.T) {
 			case 2:
 				_, errs[i] = cl.UpdateMembership(t.Context(), &cleanrooms.UpdateMembershipInput{MembershipIdentifier: ms.Id, QueryLogStatus: qlog})
 			case 3:
-				_, errs[i] = cl.UpdateMembership(t.Context(), &cleanrooms.UpdateMembershipInput{MembershipIdentifier: ms.Id, DefaultResultConfiguration: resultConfig(acctA, prefix)})
+				_, errs[i] = cl.UpdateMembership(t.Context(), &cleanrooms.UpdateMembershipInput{MembershipIdentifier: ms.Id, DefaultResultConfiguration: crashload.ResultConfig(acctA, prefix)})
 			}
 		})
 		for i, err := range errs {
@@ -302,9 +306,9 @@ func TestConcurrentUpdatesConverge(t *testing.T) {
 					round, i+1, aws.ToString(g.Name), aws.ToString(g.Description), name, desc)
 			}
 			m := mustGetMembership(t, cl, *ms.Id)
-			if m.QueryLogStatus != qlog || keyPrefix(m) != prefix {
+			if m.QueryLogStatus != qlog || crashload.KeyPrefix(m) != prefix {
 				t.Errorf("round %d: replica%d: membership query log %s, key prefix %q; want %s, %q (an update was lost)",
-					round, i+1, m.QueryLogStatus, keyPrefix(m), qlog, prefix)
+					round, i+1, m.QueryLogStatus, crashload.KeyPrefix(m), qlog, prefix)
 			}
 			seen = append(seen, g)
 		}
@@ -328,24 +332,6 @@ func TestConcurrentUpdatesConverge(t *testing.T) {
 		t.Errorf("after concurrent renames: replica1 %q, replica2 %q", aws.ToString(g1.Name), aws.ToString(g2.Name))
 	}
 	checkNoErrors(t, c.replicas...)
-}
-
-func resultConfig(account, prefix string) *types.MembershipProtectedQueryResultConfiguration {
-	return &types.MembershipProtectedQueryResultConfiguration{
-		OutputConfiguration: &types.MembershipProtectedQueryOutputConfigurationMemberS3{Value: types.ProtectedQueryS3OutputConfiguration{
-			Bucket: aws.String("replica-results"), KeyPrefix: aws.String(prefix), ResultFormat: types.ResultFormatCsv,
-		}},
-		RoleArn: aws.String("arn:aws:iam::" + account + ":role/results"),
-	}
-}
-
-func keyPrefix(m types.Membership) string {
-	if rc := m.DefaultResultConfiguration; rc != nil {
-		if s3, ok := rc.OutputConfiguration.(*types.MembershipProtectedQueryOutputConfigurationMemberS3); ok {
-			return aws.ToString(s3.Value.KeyPrefix)
-		}
-	}
-	return ""
 }
 
 // Concurrent deletes of one thing: one succeeds, the others get the error
@@ -494,12 +480,15 @@ func TestDatabaseURLFromEnvironment(t *testing.T) {
 	}
 	env := []string{"CLEANROOMSD_DATABASE_URL=" + withPassword}
 	// A flag error prints the usage, with the defaults: not the URL.
-	cmd := exec.Command(buildBinary(t), "--no-such-flag")
+	cmd := exec.Command(testbin.Build(t), "--no-such-flag")
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(out), "hunter2secret") {
 		t.Errorf("cleanroomsd --no-such-flag: %v\n%s", err, out)
 	}
-	p, err := launch(t, "env", env, "--log-level", "debug")
+	// Every line is kept, DEBUG ones too, to look for the password.
+	p, err := testbin.Launch(t, testbin.Build(t), testbin.Options{
+		Name: "env", Env: env, Args: []string{"--log-level", "debug"}, StartTimeout: 60 * time.Second, Logs: testbin.KeepAll,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,12 +497,12 @@ func TestDatabaseURLFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collab := mustCreate(t, p.client(acctA, nil), "from env")
-	mustGetCollab(t, q.client(acctA, nil), *collab.Id)
-	if err := p.stop(t); err != nil {
+	collab := mustCreate(t, client(p, acctA, nil), "from env")
+	mustGetCollab(t, client(q, acctA, nil), *collab.Id)
+	if err := p.Stop(t); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
-	logs := p.allLogs()
+	logs := p.Logs()
 	if strings.Contains(logs, "hunter2secret") {
 		t.Errorf("the password is in the logs:\n%s", logs)
 	}
@@ -527,17 +516,24 @@ func TestReplicasStartTogether(t *testing.T) {
 	c := newCluster(t, 4)
 	conn := pgtest.Connect(t)
 	defer conn.Close(t.Context())
-	var n int
-	if err := conn.QueryRow(t.Context(), "SELECT COUNT(*) FROM "+pgx.Identifier{c.schema, "schema_migrations"}.Sanitize()).Scan(&n); err != nil {
+	// Each migration recorded exactly once: as many rows as distinct
+	// versions, and as many as the binary embeds.
+	var n, distinct int
+	if err := conn.QueryRow(t.Context(), "SELECT COUNT(*), COUNT(DISTINCT version) FROM "+
+		pgx.Identifier{c.schema, "schema_migrations"}.Sanitize()).Scan(&n, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", n)
+	files, err := filepath.Glob("../../internal/store/sqlstore/migrations/postgres/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migration files: %v %v", files, err)
+	}
+	if n != len(files) || distinct != n {
+		t.Errorf("schema_migrations has %d rows (%d versions), want one per migration (%d)", n, distinct, len(files))
 	}
 	for i, p := range c.replicas {
-		mustCreate(t, p.client(acctA, c.tr), fmt.Sprint("replica ", i))
+		mustCreate(t, client(p, acctA, c.tr), fmt.Sprint("replica ", i))
 	}
-	out, err := c.replicas[0].client(acctA, c.tr).ListCollaborations(t.Context(), &cleanrooms.ListCollaborationsInput{})
+	out, err := client(c.replicas[0], acctA, c.tr).ListCollaborations(t.Context(), &cleanrooms.ListCollaborationsInput{})
 	if err != nil || len(out.CollaborationList) != len(c.replicas) {
 		t.Errorf("ListCollaborations: %d, %v; want %d", len(out.CollaborationList), err, len(c.replicas))
 	}

@@ -1,143 +1,54 @@
 package bench
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 // Benchmarks of the built binary: start-up to first answer and idle
 // memory. Run them with a small -benchtime, e.g. -benchtime 20x for
 // BenchmarkStartup and 1x for BenchmarkIdleRSS.
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
+// running is a started binary (or the nop server).
+type running struct{ *testbin.Proc }
 
-func binary(tb testing.TB) string {
+// startBinary execs the binary with the benchmark's data directory and
+// quotas, and args after them, and returns once it has logged its address
+// (it does at any log level). The log level is info unless args say
+// otherwise. Its stderr after the listening line is read and dropped
+// unparsed, so that an access log costs this process nothing.
+func startBinary(tb testing.TB, dataDir string, args ...string) running {
 	tb.Helper()
-	binOnce.Do(func() {
-		binPath = filepath.Join(root(tb), "cleanroomsd")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/cleanroomsd/cleanroomsd/cmd/cleanroomsd").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+	p, err := testbin.Launch(tb, testbin.Build(tb), testbin.Options{
+		Args: append([]string{"--log-level", "info", "--data-dir", dataDir, "--quotas", "collaborations=1000000,memberships=1000000,members=5"}, args...),
+		Logs: testbin.KeepNone,
 	})
-	if binErr != nil {
-		tb.Fatal(binErr)
-	}
-	return binPath
-}
-
-// running is a started binary.
-type running struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{}
-}
-
-// startBinary execs the binary and returns once it has logged its address.
-// The log level is info because the "listening" line is logged at INFO:
-// with --log-level warn a server on port 0 never says where it listens.
-func startBinary(tb testing.TB, dataDir string) *running {
-	tb.Helper()
-	cmd := exec.Command(binary(tb), append([]string{"--addr", "127.0.0.1:0", "--log-level", "info"}, serverFlags(dataDir)...)...)
-	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	r := &running{cmd: cmd, done: make(chan struct{})}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		var line struct{ Msg, Addr string }
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-			r.url = "http://" + line.Addr
-			break
-		}
-	}
-	go func() {
-		_, _ = io.Copy(io.Discard, stderr)
-		_ = cmd.Wait()
-		close(r.done)
-	}()
-	if r.url == "" {
-		<-r.done
-		tb.Fatalf("cleanroomsd exited before listening: %v", cmd.ProcessState)
-	}
-	return r
+	return running{p}
 }
 
-func serverFlags(dataDir string) []string {
-	return []string{"--data-dir", dataDir, "--quotas", "collaborations=1000000,memberships=1000000,members=5"}
-}
-
-// startQuietBinary runs the binary with --log-level warn (no access log)
-// on a port picked here, since it will not log where it listens, and
-// returns once the health check answers.
-func startQuietBinary(tb testing.TB, dataDir string) *running {
+// stop sends SIGTERM and waits (15s at most) for the process to exit; the
+// exit status is not looked at.
+func (r running) stop(tb testing.TB) {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(binary(tb), append([]string{"--addr", addr, "--log-level", "warn"}, serverFlags(dataDir)...)...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	r := &running{cmd: cmd, url: "http://" + addr, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(r.done)
-	}()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if resp, err := http.Get(r.url + "/_cleanroomsd/health"); err == nil {
-			resp.Body.Close()
-			return r
-		}
-		select {
-		case <-r.done:
-			tb.Fatalf("cleanroomsd exited: %v", cmd.ProcessState)
-		default:
-		}
-		if time.Now().After(deadline) {
-			r.stop(tb)
-			tb.Fatal("cleanroomsd did not answer its health check within 10s")
-		}
-	}
-}
-
-func (r *running) stop(tb testing.TB) {
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(15 * time.Second):
-		_ = r.cmd.Process.Kill()
-		tb.Fatal("cleanroomsd did not stop within 15s of SIGTERM")
-	}
+	_ = r.Stop(tb)
 }
 
 // get sends one signed request and fails unless it answers 200.
-func (r *running) get(tb testing.TB, client *http.Client, target string) []byte {
+func (r running) get(tb testing.TB, client *http.Client, target string) []byte {
 	tb.Helper()
 	body, err := r.do(client, target)
 	if err != nil {
@@ -146,8 +57,8 @@ func (r *running) get(tb testing.TB, client *http.Client, target string) []byte 
 	return body
 }
 
-func (r *running) do(client *http.Client, target string) ([]byte, error) {
-	req, err := http.NewRequest("GET", r.url+target, nil)
+func (r running) do(client *http.Client, target string) ([]byte, error) {
+	req, err := http.NewRequest("GET", r.URL+target, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +83,7 @@ func (r *running) do(client *http.Client, target string) ([]byte, error) {
 func BenchmarkStartup(b *testing.B) {
 	for _, n := range []int{0, 100_000} {
 		b.Run("store=disk/n="+size(n), func(b *testing.B) {
-			binary(b)
+			testbin.Build(b)
 			dir := dataDirWith(b, n, uniqueName("startup-"+size(n)))
 			var listen time.Duration
 			b.ResetTimer()
@@ -211,7 +122,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			binary(b)
+			testbin.Build(b)
 			dir := ""
 			if c.dir {
 				dir = dataDirWith(b, c.n, uniqueName("rss-"+size(c.n)))
@@ -241,7 +152,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 				}
 				client.CloseIdleConnections()
 				time.Sleep(2 * time.Second)
-				st, err := procStatus(r.cmd.Process.Pid)
+				st, err := procStatus(r.PID())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -268,12 +179,7 @@ func BenchmarkBinary(b *testing.B) {
 		for _, level := range []string{"info", "warn"} {
 			b.Run(op+"/log="+level, func(b *testing.B) {
 				dir := dataDirWith(b, n, uniqueName("binary"))
-				var r *running
-				if level == "info" {
-					r = startBinary(b, dir)
-				} else {
-					r = startQuietBinary(b, dir)
-				}
+				r := startBinary(b, dir, "--log-level", level)
 				defer r.stop(b)
 				loadBinary(b, r, func(i int) string {
 					if op == "ListMemberships" {
@@ -314,36 +220,27 @@ func BenchmarkNopHTTPServer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), nopServerEnv+"=1")
-	stderr, err := cmd.StderrPipe()
+	// It serves on a port of its own choosing, whatever its arguments,
+	// and says where like cleanroomsd does.
+	p, err := testbin.Launch(b, exe, testbin.Options{Name: "nop server", Env: []string{nopServerEnv + "=1"}, Logs: testbin.KeepNone})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	var line struct{ Msg, Addr string }
-	if sc := bufio.NewScanner(stderr); !sc.Scan() || json.Unmarshal(sc.Bytes(), &line) != nil {
-		b.Fatal("no address from the nop server")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	r := &running{cmd: cmd, url: "http://" + line.Addr}
+	r := running{p}
 	loadBinary(b, r, func(i int) string { return "/memberships/" + id(kindMembership, i) })
 }
 
 // loadBinary sends b.N GETs of target(i) from 8 concurrent keep-alive
 // clients and reports the server process's CPU per request and the
 // throughput.
-func loadBinary(b *testing.B, r *running, target func(i int) string) {
+func loadBinary(b *testing.B, r running, target func(i int) string) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
 	r.get(b, client, target(0)) // warm
 	const clients = 8
 	b.ResetTimer()
-	start, cpu0 := time.Now(), procCPU(b, r.cmd.Process.Pid)
+	start, cpu0 := time.Now(), procCPU(b, r.PID())
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
@@ -357,7 +254,7 @@ func loadBinary(b *testing.B, r *running, target func(i int) string) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	cpu := procCPU(b, r.cmd.Process.Pid) - cpu0
+	cpu := procCPU(b, r.PID()) - cpu0
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "server-cpu-µs/op")
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 // The seeded world: collaborator creates collaborations in which member is
@@ -237,6 +238,7 @@ func TestMain(m *testing.M) {
 	if rootDir != "" {
 		os.RemoveAll(rootDir)
 	}
+	testbin.Remove()
 	os.Exit(code)
 }
 
