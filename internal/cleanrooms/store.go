@@ -35,6 +35,14 @@ type Store interface {
 	Transact(ctx context.Context, fn func(tx Tx) error) error
 	// View runs fn in a read-only transaction with a consistent snapshot.
 	View(ctx context.Context, fn func(tx ReadTx) error) error
+	// ViewOne is View for an fn that makes exactly one ReadTx call. Every
+	// ReadTx method reads one consistent snapshot by itself (see ReadTx),
+	// so a backend may run that call without opening a transaction. A
+	// second ReadTx call in the same fn fails (with an error that is not
+	// ErrNotFound) instead of reading another snapshot: use View for fns
+	// that read more than once. fn's own error is returned unchanged;
+	// after Close, ViewOne fails with ErrUnavailable.
+	ViewOne(ctx context.Context, fn func(tx ReadTx) error) error
 	Close() error
 }
 
@@ -48,6 +56,11 @@ type Page struct {
 // ReadTx holds the read operations. Lists are in a stable order (creation
 // order) and cost the same whatever page is asked for: backends use keyset
 // pagination on an index, never OFFSET. NextCursor is "" on the last page.
+//
+// Each method is atomic on its own: everything one call returns (a page,
+// a record with the records joined to it, a count) comes from one
+// committed state, even when the call runs outside a transaction
+// (Store.ViewOne).
 type ReadTx interface {
 	// GetCollaboration returns ErrNotFound if no collaboration has this id.
 	// Deleted collaborations are returned (see Collaboration.Deleted).
@@ -62,16 +75,27 @@ type ReadTx interface {
 	// statuses means every status.
 	ListCollaborationsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []CollaborationWithMember, next string, err error)
 	// CountCollaborationsCreatedBy counts the non-deleted collaborations the
-	// account created.
+	// account created. Its cost does not depend on how many there are.
 	CountCollaborationsCreatedBy(ctx context.Context, accountID string) (int, error)
 
 	// GetMembership returns ErrNotFound if no membership has this id.
 	GetMembership(ctx context.Context, id string) (*Membership, error)
+	// GetMembershipWith returns a membership with its collaboration and
+	// the member's row (Member is nil if the account has no row in the
+	// collaboration, which the service never allows), read together in
+	// one call. ErrNotFound if no membership has this id.
+	GetMembershipWith(ctx context.Context, id string) (*MembershipWith, error)
 	// ListMembershipsOf lists the account's memberships whose status is in
 	// statuses (all statuses when statuses is empty), in creation order.
 	ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []Membership, next string, err error)
+	// ListMembershipsWithOf is ListMembershipsOf with each membership's
+	// collaboration and member row, as GetMembershipWith returns them: the
+	// same list in the same pages. Its cursors and ListMembershipsOf's
+	// are interchangeable.
+	ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p Page) (items []MembershipWith, next string, err error)
 	// CountMembershipsOf counts the account's memberships whose status is in
-	// statuses (all when empty).
+	// statuses (all when empty). Its cost does not depend on how many
+	// there are.
 	CountMembershipsOf(ctx context.Context, accountID string, statuses []string) (int, error)
 
 	// Tags returns the tags of a resource ARN (an empty, non-nil map when
@@ -120,4 +144,13 @@ type Tx interface {
 type CollaborationWithMember struct {
 	Collaboration Collaboration
 	Member        Member
+}
+
+// MembershipWith is a membership with its collaboration and the member's
+// row in it.
+type MembershipWith struct {
+	Membership    Membership
+	Collaboration Collaboration
+	// Member is nil if the account has no row in the collaboration.
+	Member *Member
 }

@@ -246,7 +246,9 @@ func (s *Service) ListCollaborations(ctx context.Context, in *api.ListCollaborat
 		return nil, err
 	}
 	out := &api.ListCollaborationsOutput{CollaborationList: []api.CollaborationSummary{}}
-	err = s.store.View(ctx, func(tx cleanrooms.ReadTx) error {
+	// One read (ListCollaborationsOf joins each member row to its
+	// collaboration), so no transaction is needed.
+	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
 		items, next, err := tx.ListCollaborationsOf(ctx, caller.AccountID, statuses, page(in.MaxResults, cursor))
 		if err != nil {
 			return err

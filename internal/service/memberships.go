@@ -163,35 +163,41 @@ func checkMetrics(c *cleanrooms.Collaboration, row *cleanrooms.Member) error {
 }
 
 // ownMembership loads a membership of the caller with its collaboration
-// and member row. Another account's or an unknown membership is
-// ResourceNotFound (shared spec 2.5).
+// and member row, in one read. Another account's or an unknown membership
+// is ResourceNotFound (shared spec 2.5).
 func ownMembership(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, id string) (*cleanrooms.Membership, *cleanrooms.Collaboration, *cleanrooms.Member, error) {
-	ms, err := tx.GetMembership(ctx, id)
+	w, err := tx.GetMembershipWith(ctx, id)
 	if errors.Is(err, cleanrooms.ErrNotFound) {
 		return nil, nil, nil, notFound(api.ResourceTypeMembership, id)
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	ms := &w.Membership
 	if ms.AccountID != caller.AccountID || ms.Region != caller.Region {
 		return nil, nil, nil, notFound(api.ResourceTypeMembership, id)
 	}
-	c, err := tx.GetCollaboration(ctx, ms.CollaborationID)
-	if err != nil {
-		return nil, nil, nil, err
+	if w.Member == nil {
+		return nil, nil, nil, missingMemberRow(ms)
 	}
-	row, err := tx.GetMember(ctx, ms.CollaborationID, ms.AccountID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return ms, c, row, nil
+	return ms, &w.Collaboration, w.Member, nil
 }
 
-// GetMembership returns one of the caller's memberships.
+// missingMemberRow is a membership whose account has no member row in the
+// collaboration, which CreateMembership never leaves (the row is made
+// ACTIVE in the transaction that inserts the membership) and nothing
+// deletes: a broken store, answered as an internal error.
+func missingMemberRow(ms *cleanrooms.Membership) error {
+	return fmt.Errorf("service: membership %s: no member row of account %s in collaboration %s: %w",
+		ms.ID, ms.AccountID, ms.CollaborationID, cleanrooms.ErrNotFound)
+}
+
+// GetMembership returns one of the caller's memberships. ownMembership is
+// one read, so it needs no transaction (Store.ViewOne).
 func (s *Service) GetMembership(ctx context.Context, in *api.GetMembershipInput) (*api.GetMembershipOutput, error) {
 	caller := callerOf(ctx)
 	var out *api.Membership
-	err := s.store.View(ctx, func(tx cleanrooms.ReadTx) error {
+	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
 		ms, c, row, err := ownMembership(ctx, tx, caller, *in.MembershipIdentifier)
 		if err != nil {
 			return err
@@ -206,7 +212,8 @@ func (s *Service) GetMembership(ctx context.Context, in *api.GetMembershipInput)
 }
 
 // ListMemberships lists the caller's memberships, in any status unless
-// filtered.
+// filtered: one read of a page with each membership's collaboration and
+// member row.
 func (s *Service) ListMemberships(ctx context.Context, in *api.ListMembershipsInput) (*api.ListMembershipsOutput, error) {
 	caller := callerOf(ctx)
 	var statuses []string
@@ -219,25 +226,20 @@ func (s *Service) ListMemberships(ctx context.Context, in *api.ListMembershipsIn
 		return nil, err
 	}
 	out := &api.ListMembershipsOutput{MembershipSummaries: []api.MembershipSummary{}}
-	err = s.store.View(ctx, func(tx cleanrooms.ReadTx) error {
-		items, next, err := tx.ListMembershipsOf(ctx, caller.AccountID, statuses, page(in.MaxResults, cursor))
+	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
+		items, next, err := tx.ListMembershipsWithOf(ctx, caller.AccountID, statuses, page(in.MaxResults, cursor))
 		if err != nil {
 			return err
 		}
 		for i := range items {
-			ms := &items[i]
-			if ms.Region != caller.Region {
+			w := &items[i]
+			if w.Membership.Region != caller.Region {
 				continue
 			}
-			c, err := tx.GetCollaboration(ctx, ms.CollaborationID)
-			if err != nil {
-				return err
+			if w.Member == nil {
+				return missingMemberRow(&w.Membership)
 			}
-			row, err := tx.GetMember(ctx, ms.CollaborationID, ms.AccountID)
-			if err != nil {
-				return err
-			}
-			out.MembershipSummaries = append(out.MembershipSummaries, toMembershipSummary(ms, c, row))
+			out.MembershipSummaries = append(out.MembershipSummaries, toMembershipSummary(&w.Membership, &w.Collaboration, w.Member))
 		}
 		out.NextToken = encodeToken("ListMemberships", caller.AccountID, filter, next)
 		return nil

@@ -27,6 +27,7 @@ func BenchmarkPostgresInsertMembership(b *testing.B) {
 		return tx.InsertCollaboration(b.Context(), testCollaboration("c1", "111111111111"))
 	})
 	i := 0
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		i++
 		mustTransact(b, s, func(tx cleanrooms.Tx) error {

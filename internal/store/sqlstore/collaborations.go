@@ -20,7 +20,8 @@ var (
 	insertCollaborationSQL = prepared(insertSQL("collaborations", collaborationCols))
 	updateCollaborationSQL = prepared(updateSQL("collaborations", collaborationCols, "id"))
 	getCollaborationSQL    = preparedRead("SELECT " + selectList("c", collaborationCols) + " FROM collaborations c WHERE c.id = ?")
-	countCreatedBySQL      = preparedRead("SELECT COUNT(*) FROM collaborations WHERE creator_account_id = ? AND delete_time IS NULL")
+	// Kept by the triggers of migration 0002; no row is 0.
+	countCreatedBySQL = preparedRead("SELECT COALESCE(SUM(n), 0) FROM collaboration_counts WHERE account_id = ?")
 )
 
 func collaborationArgs(c *cleanrooms.Collaboration) ([]any, error) {

@@ -20,7 +20,8 @@
 //     SQL NULL and an empty slice is '[]', so nil and empty survive the
 //     round trip distinctly (the wire omits one and shows the other).
 //   - *bool is a nullable integer 0/1.
-//   - Every table has an integer sequence column, seq, assigned on insert
+//   - Every table of records that are listed (collaborations, members,
+//     memberships) has an integer sequence column, seq, assigned on insert
 //     and never reused. It is the creation order and the keyset of every
 //     list, so a page costs one index seek whatever its depth.
 //
@@ -31,6 +32,23 @@
 // keyset, so a page is one index seek whatever its depth or the table size.
 // The store never runs ANALYZE: without statistics SQLite's planner picks
 // these indexes deterministically, and TestQueryPlans pins every plan.
+//
+// # Counts
+//
+// The quota counts (CountCollaborationsCreatedBy, CountMembershipsOf) read
+// collaboration_counts and membership_counts, which triggers of migration
+// 0002 keep in the same statement as the rows they count: a count is one
+// primary-key lookup however many rows the account has, and exactly as
+// transactional as the rows (see the migrations for why it stays exact
+// across PostgreSQL replicas).
+//
+// # Reads without a transaction
+//
+// Every ReadTx method is one statement, and a statement reads one snapshot
+// on both engines, so Store.ViewOne runs a single read with no BEGIN and
+// ROLLBACK around it (see ViewOne). GetMembershipWith and
+// ListMembershipsWithOf join a membership to its collaboration and member
+// row in that one statement.
 //
 // # Cursors
 //

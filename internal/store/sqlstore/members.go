@@ -147,3 +147,45 @@ func (t *writeTx) UpdateMember(ctx context.Context, m *cleanrooms.Member) error 
 	res, err := t.exec(ctx, updateMemberSQL, updateArgs(memberCols, args, memberKey...)...)
 	return t.mustAffect(res, err, what)
 }
+
+// optionalMemberRow receives a member row from a LEFT JOIN, in memberCols
+// order: every column is NULL when there is no row.
+type optionalMemberRow struct {
+	collaborationID, accountID sql.NullString
+	position                   sql.NullInt64
+	displayName                sql.NullString
+	abilities, mlAbilities     sql.NullString
+	status, payment            sql.NullString
+	membershipID               sql.NullString
+	createTime, updateTime     sql.NullInt64
+}
+
+func (r *optionalMemberRow) dest() []any {
+	return []any{
+		&r.collaborationID, &r.accountID, &r.position,
+		&r.displayName, &r.abilities, &r.mlAbilities,
+		&r.status, &r.payment, &r.membershipID,
+		&r.createTime, &r.updateTime,
+	}
+}
+
+// record returns the member, or nil if the join found no row (account_id
+// is NOT NULL in a row that exists).
+func (r *optionalMemberRow) record() (*cleanrooms.Member, error) {
+	if !r.accountID.Valid {
+		return nil, nil
+	}
+	row := memberRow{
+		m: cleanrooms.Member{
+			CollaborationID: r.collaborationID.String, AccountID: r.accountID.String, Position: int(r.position.Int64),
+			DisplayName: r.displayName.String, Status: r.status.String, MembershipID: r.membershipID.String,
+		},
+		abilities: r.abilities, mlAbilities: r.mlAbilities,
+		payment: r.payment.String, createTime: r.createTime.Int64, updateTime: r.updateTime.Int64,
+	}
+	m, err := row.record()
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}

@@ -17,11 +17,12 @@ var membershipCols = []string{
 }
 
 var (
-	insertMembershipSQL = prepared(insertSQL("memberships", membershipCols))
-	updateMembershipSQL = prepared(updateSQL("memberships", membershipCols, "id"))
-	getMembershipSQL    = preparedRead("SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?")
-	deleteMembershipSQL = prepared("DELETE FROM memberships WHERE id = ?")
-	setStatusesSQL      = prepared("UPDATE memberships SET status = ?, update_time = ? WHERE collaboration_id = ? AND status = ?")
+	insertMembershipSQL  = prepared(insertSQL("memberships", membershipCols))
+	updateMembershipSQL  = prepared(updateSQL("memberships", membershipCols, "id"))
+	getMembershipSQL     = preparedRead("SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?")
+	getMembershipWithSQL = preparedRead("SELECT " + membershipWithCols + membershipWithFrom + " WHERE ms.id = ?")
+	deleteMembershipSQL  = prepared("DELETE FROM memberships WHERE id = ?")
+	setStatusesSQL       = prepared("UPDATE memberships SET status = ?, update_time = ? WHERE collaboration_id = ? AND status = ?")
 )
 
 func membershipArgs(m *cleanrooms.Membership) ([]any, error) {
@@ -92,7 +93,86 @@ func (t *readTx) GetMembership(ctx context.Context, id string) (*cleanrooms.Memb
 	return &m, nil
 }
 
+// membershipWithFrom joins a membership to its collaboration, which
+// always exists (memberships.collaboration_id is a foreign key and
+// collaborations are never deleted), and to the member's row, which the
+// service never leaves missing but the store does not require: LEFT JOIN,
+// so that a membership without one is still returned, with a nil Member.
+// Plan: the membership by its unique id or by its account's keyset index,
+// then the unique indexes on collaborations (id) and members
+// (collaboration_id, account_id).
+const membershipWithFrom = " FROM memberships ms JOIN collaborations c ON c.id = ms.collaboration_id" +
+	" LEFT JOIN members m ON m.collaboration_id = ms.collaboration_id AND m.account_id = ms.account_id"
+
+var membershipWithCols = selectList("ms", membershipCols) + ", " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols)
+
+// membershipWithRow receives one row of membershipWithCols.
+type membershipWithRow struct {
+	ms membershipRow
+	c  collaborationRow
+	m  optionalMemberRow
+}
+
+func (r *membershipWithRow) dest() []any {
+	return append(append(r.ms.dest(), r.c.dest()...), r.m.dest()...)
+}
+
+func (r *membershipWithRow) record() (cleanrooms.MembershipWith, error) {
+	var w cleanrooms.MembershipWith
+	var err error
+	if w.Membership, err = r.ms.record(); err != nil {
+		return w, err
+	}
+	if w.Collaboration, err = r.c.record(); err != nil {
+		return w, err
+	}
+	w.Member, err = r.m.record()
+	return w, err
+}
+
+func (t *readTx) GetMembershipWith(ctx context.Context, id string) (*cleanrooms.MembershipWith, error) {
+	what := fmt.Sprintf("get membership %q with its collaboration and member", id)
+	var r membershipWithRow
+	if err := t.queryRow(ctx, getMembershipWithSQL, id).Scan(r.dest()...); err != nil {
+		return nil, t.fail(err, what)
+	}
+	w, err := r.record()
+	if err != nil {
+		return nil, t.fail(err, what)
+	}
+	return &w, nil
+}
+
 func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.Membership, string, error) {
+	return membershipsPage(t, ctx, accountID, statuses, p, membershipsOfSQL, func(rows *sql.Rows) (cleanrooms.Membership, int64, error) {
+		var r membershipRow
+		var seq int64
+		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+			return cleanrooms.Membership{}, 0, err
+		}
+		m, err := r.record()
+		return m, seq, err
+	})
+}
+
+func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
+	return membershipsPage(t, ctx, accountID, statuses, p, membershipsWithOfSQL, func(rows *sql.Rows) (cleanrooms.MembershipWith, int64, error) {
+		var r membershipWithRow
+		var seq int64
+		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+			return cleanrooms.MembershipWith{}, 0, err
+		}
+		w, err := r.record()
+		return w, seq, err
+	})
+}
+
+// membershipsPage reads one page of the account's memberships with the
+// statement that query returns for a number of statuses, whose last column is
+// ms.seq. ListMembershipsOf and ListMembershipsWithOf are one list with
+// one cursor scope, so their cursors are interchangeable.
+func membershipsPage[T any](t *readTx, ctx context.Context, accountID string, statuses []string, p cleanrooms.Page,
+	query func(statuses int) string, scan func(*sql.Rows) (T, int64, error)) ([]T, string, error) {
 	what := fmt.Sprintf("list memberships of %q", accountID)
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
@@ -108,18 +188,13 @@ func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, status
 	}
 	args := append([]any{accountID, after}, anys(statuses)...)
 	args = append(args, p.Limit+1)
-	rows, err := t.query(ctx, membershipsOfSQL(len(statuses)), args...)
+	rows, err := t.query(ctx, query(len(statuses)), args...)
 	if err != nil {
 		return nil, "", t.fail(err, what)
 	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.Membership, []int64, error) {
-		var r membershipRow
-		var seq int64
-		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
-			return cleanrooms.Membership{}, nil, err
-		}
-		m, err := r.record()
-		return m, []int64{seq}, err
+	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (T, []int64, error) {
+		item, seq, err := scan(rows)
+		return item, []int64{seq}, err
 	})
 	if err != nil {
 		return nil, "", t.fail(err, what)
@@ -137,8 +212,20 @@ func membershipsOfSQL(statuses int) string {
 		" ORDER BY ms.seq LIMIT ?"
 }
 
+// membershipsWithOfSQL is membershipsOfSQL joined as GetMembershipWith:
+// the same seek, then two unique-index lookups per row of the page.
+func membershipsWithOfSQL(statuses int) string {
+	return "SELECT " + membershipWithCols + ", ms.seq" + membershipWithFrom +
+		" WHERE ms.account_id = ? AND ms.seq > ?" + statusClause("ms.status", statuses) +
+		" ORDER BY ms.seq LIMIT ?"
+}
+
+// countMembershipsOfSQL adds up the account's counts (migration 0002) of
+// the statuses asked for, or of every status: at most one row per status,
+// whatever the number of memberships. IN ignores a status given twice, as
+// a filter on the rows would.
 func countMembershipsOfSQL(statuses int) string {
-	return "SELECT COUNT(*) FROM memberships WHERE account_id = ?" + statusClause("status", statuses)
+	return "SELECT COALESCE(SUM(n), 0) FROM membership_counts WHERE account_id = ?" + statusClause("status", statuses)
 }
 
 func (t *readTx) CountMembershipsOf(ctx context.Context, accountID string, statuses []string) (int, error) {

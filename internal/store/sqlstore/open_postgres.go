@@ -63,7 +63,12 @@ func (s *Store) openPostgres(ctx context.Context, cfg *pgx.ConnConfig) error {
 	if err := migrate(ctx, s.w, s.d); err != nil {
 		return err
 	}
-	s.r, err = openPostgresPool(ctx, cfg, s.opts.MaxReadConns)
+	// The read pool's sessions start every transaction read-only, the
+	// implicit one of a single statement (ViewOne) included, as SQLite's
+	// read connections are opened read-only.
+	rcfg := cfg.Copy()
+	rcfg.RuntimeParams["default_transaction_read_only"] = "on"
+	s.r, err = openPostgresPool(ctx, rcfg, s.opts.MaxReadConns)
 	// No statements are prepared through database/sql (s.wstmts and
 	// s.rstmts stay nil): pgx already prepares each query once per
 	// connection and caches it, which is what stmts.go does by hand for

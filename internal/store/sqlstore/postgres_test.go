@@ -126,8 +126,10 @@ func TestPostgresConcurrentMigrations(t *testing.T) {
 		if err := stores[0].w.QueryRow("SELECT COUNT(*) FROM pg_tables WHERE schemaname = $1", schema).Scan(&tables); err != nil {
 			t.Fatal(err)
 		}
-		if tables != 5 {
-			t.Errorf("round %d: %d tables in schema %s, want 5", round, tables, schema)
+		// schema_migrations, collaborations, members, memberships, tags,
+		// collaboration_counts, membership_counts.
+		if tables != 7 {
+			t.Errorf("round %d: %d tables in schema %s, want 7", round, tables, schema)
 		}
 		// Every store works, and they share one database.
 		for i, s := range stores {
@@ -478,7 +480,8 @@ func TestPostgresRebind(t *testing.T) {
 }
 
 // Transact is SERIALIZABLE and read-write; View is REPEATABLE READ and
-// read-only, so a write cannot sneak through it.
+// read-only, and ViewOne's read pool read-only, so a write cannot sneak
+// through them.
 func TestPostgresIsolationLevels(t *testing.T) {
 	s, _ := mustOpenPostgres(t, Options{})
 	show := func(tx *sql.Tx) (iso, ro string) {
@@ -503,6 +506,15 @@ func TestPostgresIsolationLevels(t *testing.T) {
 		}
 		return nil
 	})
+	// ViewOne's statements run on the read pool outside a transaction:
+	// read-only too.
+	var ro string
+	if err := s.r.QueryRow("SELECT current_setting('transaction_read_only')").Scan(&ro); err != nil || ro != "on" {
+		t.Errorf("a statement on the read pool runs with transaction_read_only %q (%v), want on", ro, err)
+	}
+	if _, err := s.r.Exec("DELETE FROM tags"); err == nil {
+		t.Errorf("a write through the read pool succeeded")
+	}
 }
 
 // Rows must point at an existing collaboration: 23503 is ErrNotFound.

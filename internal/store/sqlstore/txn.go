@@ -107,6 +107,36 @@ func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) e
 	return fn(&readTx{d: s.d, tx: sqlTx, stmts: s.rstmts})
 }
 
+// ViewOne implements cleanrooms.Store: fn's one read runs as a single
+// statement on the read pool, without BEGIN and ROLLBACK around it.
+//
+// That is as consistent as View, because every ReadTx method is exactly
+// one statement and both engines run a statement on one snapshot: SQLite
+// (WAL) holds a read snapshot from the statement's first step until it is
+// reset, so a join or a page sees one committed state; PostgreSQL runs
+// the statement in its own implicit transaction, which at any isolation
+// level (READ COMMITTED by default) reads one snapshot for the whole
+// statement, so the rows joined and the rows of a page all come from one
+// moment too. What a transaction adds is only that several statements
+// share the snapshot, which ViewOne rules out: a second read fails with
+// errSecondRead. It saves two statements on SQLite (modernc executes BEGIN
+// and ROLLBACK as statements), two round trips on PostgreSQL, and
+// database/sql's per-transaction goroutine.
+//
+// The read pool cannot write: SQLite's read connections are opened
+// read-only (mode=ro), and on PostgreSQL the read pool's sessions default
+// to read-only transactions (see openPostgres); the ReadTx type has no
+// writes anyway.
+func (s *Store) ViewOne(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	return fn(&readTx{d: s.d, db: s.r, stmts: s.rstmts})
+}
+
+// errSecondRead is a second statement in one ViewOne.
+var errSecondRead = errors.New("sqlstore: a second read in ViewOne would see another snapshot; use View")
+
 // wrapErr annotates an error outside a transaction's statements, turning
 // failures caused by Close or by lock contention into ErrUnavailable.
 func (s *Store) wrapErr(op string, err error) error {
@@ -135,11 +165,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// readTx implements cleanrooms.ReadTx on one *sql.Tx.
+// readTx implements cleanrooms.ReadTx on one *sql.Tx, or for ViewOne on
+// single statements of a pool.
 type readTx struct {
-	d     dialect
-	tx    *sql.Tx
-	stmts stmtCache // of the pool tx belongs to
+	d  dialect
+	tx *sql.Tx
+	// db serves ViewOne's one statement when tx is nil; reads counts the
+	// statements issued on it.
+	db    *sql.DB
+	reads int
+	stmts stmtCache // of the pool tx (or db) belongs to
 	// retry records that a statement failed in a way that running the
 	// whole transaction again may fix; Transact reads it after fn returns.
 	retry atomic.Bool
@@ -162,14 +197,41 @@ func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Resul
 }
 
 func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmts[query]; st != nil {
+	st := t.stmts[query]
+	if t.tx == nil {
+		if t.reads++; t.reads > 1 {
+			return nil, errSecondRead
+		}
+		if st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+		return t.db.QueryContext(ctx, t.d.rebind(query), args...)
+	}
+	if st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
 }
 
-func (t *readTx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := t.stmts[query]; st != nil {
+// rowScanner is a *sql.Row, or the error that kept a row from being read.
+type rowScanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st := t.stmts[query]
+	if t.tx == nil {
+		if t.reads++; t.reads > 1 {
+			return errRow{errSecondRead}
+		}
+		if st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		return t.db.QueryRowContext(ctx, t.d.rebind(query), args...)
+	}
+	if st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)

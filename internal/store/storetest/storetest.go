@@ -11,7 +11,11 @@
 //   - A Store does not alias the records it is given or returns.
 //   - Transact and View on a closed Store fail with ErrUnavailable.
 //   - A first-page cursor of one list method is ErrInvalidCursor for
-//     another list method.
+//     another list method, except that ListMembershipsOf and
+//     ListMembershipsWithOf are one list: each resumes the other's
+//     cursors.
+//   - Counts agree with the rows after every kind of write, rolled back
+//     and concurrent ones included.
 //
 // Resolved ambiguities (see each test): an empty status filter means every
 // status for ListCollaborationsOf too; the tag methods never return
@@ -43,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"Members", memberTests},
 		{"CollaborationsOf", collaborationsOfTests},
 		{"Memberships", membershipTests},
+		{"MembershipsWith", membershipWithTests},
+		{"Counts", countTests},
 		{"Tags", tagTests},
 		{"Pagination", paginationTests},
 		{"Transactions", transactionTests},

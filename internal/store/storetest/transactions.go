@@ -16,6 +16,9 @@ var transactionTests = []test{
 	{"ViewSnapshot", testViewSnapshot},
 	{"CanceledContext", testCanceledContext},
 	{"Closed", testClosed},
+	{"ViewOneReadsAsView", testViewOneReadsAsView},
+	{"ViewOneSecondReadFails", testViewOneSecondReadFails},
+	{"ViewOneReturnsFnError", testViewOneReturnsFnError},
 }
 
 // state is everything the transaction tests write, read in one View.
@@ -190,4 +193,99 @@ func testClosed(t *testing.T, h *harness) {
 		return err
 	})
 	wantErr(t, "View after Close", err, cleanrooms.ErrUnavailable)
+	err = h.s.ViewOne(h.ctx, func(tx cleanrooms.ReadTx) error {
+		_, err := tx.GetCollaboration(h.ctx, "c1")
+		return err
+	})
+	wantErr(t, "ViewOne after Close", err, cleanrooms.ErrUnavailable)
+}
+
+// Every read answers in ViewOne what it answers in View.
+func testViewOneReadsAsView(t *testing.T, h *harness) {
+	withWorld(h)
+	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.TagResource(h.ctx, arn1, map[string]string{"k": "v"}) })
+	page := cleanrooms.Page{Limit: 2}
+	reads := map[string]func(tx cleanrooms.ReadTx) (any, error){
+		"GetCollaboration": func(tx cleanrooms.ReadTx) (any, error) { return tx.GetCollaboration(h.ctx, "c-full") },
+		"GetMember":        func(tx cleanrooms.ReadTx) (any, error) { return tx.GetMember(h.ctx, "c-full", acctB) },
+		"ListMembers": func(tx cleanrooms.ReadTx) (any, error) {
+			items, next, err := tx.ListMembers(h.ctx, "c-full", page)
+			return []any{items, next}, err
+		},
+		"ListCollaborationsOf": func(tx cleanrooms.ReadTx) (any, error) {
+			items, next, err := tx.ListCollaborationsOf(h.ctx, acctB, nil, page)
+			return []any{items, next}, err
+		},
+		"CountCollaborationsCreatedBy": func(tx cleanrooms.ReadTx) (any, error) {
+			return tx.CountCollaborationsCreatedBy(h.ctx, acctA)
+		},
+		"GetMembership":     func(tx cleanrooms.ReadTx) (any, error) { return tx.GetMembership(h.ctx, "m-full") },
+		"GetMembershipWith": func(tx cleanrooms.ReadTx) (any, error) { return tx.GetMembershipWith(h.ctx, "m-full") },
+		"ListMembershipsOf": func(tx cleanrooms.ReadTx) (any, error) {
+			items, next, err := tx.ListMembershipsOf(h.ctx, acctB, nil, page)
+			return []any{items, next}, err
+		},
+		"ListMembershipsWithOf": func(tx cleanrooms.ReadTx) (any, error) {
+			items, next, err := tx.ListMembershipsWithOf(h.ctx, acctB, []string{cleanrooms.MembershipActive}, page)
+			return []any{items, next}, err
+		},
+		"CountMembershipsOf": func(tx cleanrooms.ReadTx) (any, error) {
+			return tx.CountMembershipsOf(h.ctx, acctB, []string{cleanrooms.MembershipActive})
+		},
+		"Tags":                    func(tx cleanrooms.ReadTx) (any, error) { return tx.Tags(h.ctx, arn1) },
+		"GetMembershipWith(nope)": func(tx cleanrooms.ReadTx) (any, error) { return tx.GetMembershipWith(h.ctx, "nope") },
+	}
+	for name, read := range reads {
+		var inView, inViewOne any
+		viewErr := h.s.View(h.ctx, func(tx cleanrooms.ReadTx) (err error) {
+			inView, err = read(tx)
+			return err
+		})
+		viewOneErr := h.s.ViewOne(h.ctx, func(tx cleanrooms.ReadTx) (err error) {
+			inViewOne, err = read(tx)
+			return err
+		})
+		if (viewErr == nil) != (viewOneErr == nil) || errors.Is(viewErr, cleanrooms.ErrNotFound) != errors.Is(viewOneErr, cleanrooms.ErrNotFound) {
+			t.Errorf("%s: View error %v, ViewOne error %v", name, viewErr, viewOneErr)
+		}
+		checkEqual(t, name+" in ViewOne (-View +ViewOne)", inView, inViewOne)
+	}
+}
+
+// A second read in ViewOne would read another snapshot: it fails, and
+// not with ErrNotFound, which a caller could take for an answer.
+func testViewOneSecondReadFails(t *testing.T, h *harness) {
+	h.mustInsertCollaboration(collaboration("c1", acctA))
+	var first, second error
+	err := h.s.ViewOne(h.ctx, func(tx cleanrooms.ReadTx) error {
+		_, first = tx.GetCollaboration(h.ctx, "c1")
+		_, second = tx.CountCollaborationsCreatedBy(h.ctx, acctA)
+		return second
+	})
+	if first != nil {
+		t.Errorf("first read in ViewOne: %v", first)
+	}
+	if second == nil || errors.Is(second, cleanrooms.ErrNotFound) {
+		t.Errorf("second read in ViewOne: %v, want an error other than ErrNotFound", second)
+	}
+	if err == nil {
+		t.Errorf("ViewOne returned nil after fn's error")
+	}
+	// The store is still usable.
+	checkEqual(t, "collaboration after the failed ViewOne", collaboration("c1", acctA), h.mustGetCollaboration("c1"))
+}
+
+func testViewOneReturnsFnError(t *testing.T, h *harness) {
+	boom := errors.New("boom")
+	if err := h.s.ViewOne(h.ctx, func(cleanrooms.ReadTx) error { return boom }); err != boom {
+		t.Errorf("ViewOne = %v, want fn's error unchanged", err)
+	}
+	err := h.s.ViewOne(h.ctx, func(tx cleanrooms.ReadTx) error {
+		_, err := tx.GetMember(h.ctx, "nope", acctA)
+		return err
+	})
+	wantErr(t, "ViewOne of GetMember of an unknown row", err, cleanrooms.ErrNotFound)
+	if err := h.s.ViewOne(h.ctx, func(cleanrooms.ReadTx) error { return nil }); err != nil {
+		t.Errorf("ViewOne without a read = %v", err)
+	}
 }
