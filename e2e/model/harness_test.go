@@ -427,103 +427,69 @@ func viewOfMembershipSummary(ms types.MembershipSummary) membershipView {
 // maxPages guards against a server that never stops handing out tokens.
 const maxPages = 500
 
-func (h *harness) allCollaborations(caller string, filter types.FilterableMemberStatus) ([]types.CollaborationSummary, error) {
-	var out []types.CollaborationSummary
+// collect pages through a list with random page sizes, checking that no
+// page exceeds its size, that tokens never repeat and that the list ends.
+func collect[T any](h *harness, op string, fetch func(ctx context.Context, size *int32, token *string) ([]T, *string, error)) ([]T, error) {
+	var out []T
 	var token *string
 	seen := map[string]bool{}
 	size := h.pageSize()
 	for range maxPages {
 		ctx, cancel := h.ctx()
-		h.stats["pages fetched: ListCollaborations"]++
-		page, err := h.clients[caller].ListCollaborations(ctx, &cleanrooms.ListCollaborationsInput{MemberStatus: filter, MaxResults: size, NextToken: token})
+		h.stats["pages fetched: "+op]++
+		items, next, err := fetch(ctx, size, token)
 		cancel()
 		if err != nil {
 			return out, err
 		}
-		if size != nil && len(page.CollaborationList) > int(*size) {
-			h.diverge("ListCollaborations returned %d items for maxResults %d", len(page.CollaborationList), *size)
+		if size != nil && len(items) > int(*size) {
+			h.diverge("%s returned %d items for maxResults %d", op, len(items), *size)
 		}
-		out = append(out, page.CollaborationList...)
-		if aws.ToString(page.NextToken) == "" {
+		out = append(out, items...)
+		if aws.ToString(next) == "" {
 			return out, nil
 		}
-		if seen[*page.NextToken] {
-			h.diverge("ListCollaborations repeated a nextToken")
+		if seen[*next] {
+			h.diverge("%s repeated a nextToken", op)
 			return out, nil
 		}
-		seen[*page.NextToken], token = true, page.NextToken
+		seen[*next], token = true, next
 		if h.chance(0.3) {
 			size = h.pageSize()
 		}
 	}
-	h.diverge("ListCollaborations did not end after %d pages", maxPages)
+	h.diverge("%s did not end after %d pages", op, maxPages)
 	return out, nil
+}
+
+func (h *harness) allCollaborations(caller string, filter types.FilterableMemberStatus) ([]types.CollaborationSummary, error) {
+	return collect(h, "ListCollaborations", func(ctx context.Context, size *int32, token *string) ([]types.CollaborationSummary, *string, error) {
+		page, err := h.clients[caller].ListCollaborations(ctx, &cleanrooms.ListCollaborationsInput{MemberStatus: filter, MaxResults: size, NextToken: token})
+		if err != nil {
+			return nil, nil, err
+		}
+		return page.CollaborationList, page.NextToken, nil
+	})
 }
 
 func (h *harness) allMemberships(caller string, filter types.MembershipStatus) ([]types.MembershipSummary, error) {
-	var out []types.MembershipSummary
-	var token *string
-	seen := map[string]bool{}
-	size := h.pageSize()
-	for range maxPages {
-		ctx, cancel := h.ctx()
-		h.stats["pages fetched: ListMemberships"]++
+	return collect(h, "ListMemberships", func(ctx context.Context, size *int32, token *string) ([]types.MembershipSummary, *string, error) {
 		page, err := h.clients[caller].ListMemberships(ctx, &cleanrooms.ListMembershipsInput{Status: filter, MaxResults: size, NextToken: token})
-		cancel()
 		if err != nil {
-			return out, err
+			return nil, nil, err
 		}
-		if size != nil && len(page.MembershipSummaries) > int(*size) {
-			h.diverge("ListMemberships returned %d items for maxResults %d", len(page.MembershipSummaries), *size)
-		}
-		out = append(out, page.MembershipSummaries...)
-		if aws.ToString(page.NextToken) == "" {
-			return out, nil
-		}
-		if seen[*page.NextToken] {
-			h.diverge("ListMemberships repeated a nextToken")
-			return out, nil
-		}
-		seen[*page.NextToken], token = true, page.NextToken
-		if h.chance(0.3) {
-			size = h.pageSize()
-		}
-	}
-	h.diverge("ListMemberships did not end after %d pages", maxPages)
-	return out, nil
+		return page.MembershipSummaries, page.NextToken, nil
+	})
 }
 
 func (h *harness) allMembers(caller, id string) ([]types.MemberSummary, error) {
-	var out []types.MemberSummary
-	var token *string
-	seen := map[string]bool{}
-	size := h.pageSize()
-	for range maxPages {
-		ctx, cancel := h.ctx()
-		h.stats["pages fetched: ListMembers"]++
+	return collect(h, "ListMembers", func(ctx context.Context, size *int32, token *string) ([]types.MemberSummary, *string, error) {
 		page, err := h.clients[caller].ListMembers(ctx, &cleanrooms.ListMembersInput{CollaborationIdentifier: aws.String(id), MaxResults: size, NextToken: token})
-		cancel()
 		if err != nil {
-			return out, err
+			return nil, nil, err
 		}
-		if size != nil && len(page.MemberSummaries) > int(*size) {
-			h.diverge("ListMembers returned %d items for maxResults %d", len(page.MemberSummaries), *size)
-		}
-		out = append(out, page.MemberSummaries...)
-		if aws.ToString(page.NextToken) == "" {
-			return out, nil
-		}
-		if seen[*page.NextToken] {
-			h.diverge("ListMembers repeated a nextToken")
-			return out, nil
-		}
-		seen[*page.NextToken], token = true, page.NextToken
-		if h.chance(0.3) {
-			size = h.pageSize()
-		}
-	}
-	h.diverge("ListMembers did not end after %d pages", maxPages)
-	return out, nil
+		return page.MemberSummaries, page.NextToken, nil
+	})
 }
 
 // compareCollaborationList checks a caller's listed collaborations against
