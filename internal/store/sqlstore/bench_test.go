@@ -164,6 +164,25 @@ func benchReads(b *testing.B, open func(b *testing.B) *Store) {
 				joinedReads(b, s, n)
 			}
 			all, active := deepCursor(nil), deepCursor([]string{cleanrooms.MembershipActive})
+			// The page ListMemberships served before ListMembershipsWithOf:
+			// the memberships, then each one's collaboration and member row.
+			b.Run("ListMembershipsOf+Collaboration+Member/first", func(b *testing.B) {
+				defer cpuPerOp(b)()
+				for b.Loop() {
+					mustView(b, s, func(tx cleanrooms.ReadTx) error {
+						items, _, err := tx.ListMembershipsOf(b.Context(), benchAccount, nil, cleanrooms.Page{Limit: limit})
+						for _, m := range items {
+							if err != nil {
+								break
+							}
+							if _, err = tx.GetCollaboration(b.Context(), m.CollaborationID); err == nil {
+								_, err = tx.GetMember(b.Context(), m.CollaborationID, m.AccountID)
+							}
+						}
+						return err
+					})
+				}
+			})
 			b.Run("ListMembershipsOf/first", func(b *testing.B) { list(b, nil, "") })
 			b.Run("ListMembershipsOf/deep", func(b *testing.B) { list(b, nil, all) })
 			b.Run("ListMembershipsOf/ACTIVE/first", func(b *testing.B) { list(b, []string{cleanrooms.MembershipActive}, "") })
