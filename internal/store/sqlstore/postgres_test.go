@@ -244,42 +244,7 @@ func TestPostgresTwoStoresNoLostUpdate(t *testing.T) {
 	s1, dsn := mustOpenPostgres(t, opts)
 	s2 := mustOpenPostgresDSN(t, dsn, opts)
 	defer s2.Close()
-	mustTransact(t, s1, func(tx cleanrooms.Tx) error {
-		if err := tx.InsertCollaboration(t.Context(), testCollaboration("c1", "1")); err != nil {
-			return err
-		}
-		return tx.InsertMember(t.Context(), testMember("c1", "1", 0))
-	})
-	const perStore, increments = 32, 5
-	var wg sync.WaitGroup
-	for _, s := range []*Store{s1, s2} {
-		for range perStore {
-			wg.Go(func() {
-				for range increments {
-					err := s.Transact(t.Context(), func(tx cleanrooms.Tx) error {
-						m, err := tx.GetMember(t.Context(), "c1", "1")
-						if err != nil {
-							return err
-						}
-						m.Position++
-						return tx.UpdateMember(t.Context(), m)
-					})
-					if err != nil {
-						t.Errorf("Transact: %v", err)
-						return
-					}
-				}
-			})
-		}
-	}
-	wg.Wait()
-	mustView(t, s2, func(tx cleanrooms.ReadTx) error {
-		m, err := tx.GetMember(t.Context(), "c1", "1")
-		if err == nil && m.Position != 2*perStore*increments {
-			t.Errorf("counter = %d, want %d", m.Position, 2*perStore*increments)
-		}
-		return err
-	})
+	concurrentIncrements(t, s1, s2, 32, 5)
 	t.Logf("retries: %d and %d", s1.retries.Load(), s2.retries.Load())
 }
 
