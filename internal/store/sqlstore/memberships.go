@@ -144,7 +144,7 @@ func (t *readTx) GetMembershipWith(ctx context.Context, id string) (*cleanrooms.
 }
 
 func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.Membership, string, error) {
-	return membershipsPage(t, ctx, accountID, statuses, p, membershipsOfSQL, func(rows *sql.Rows) (cleanrooms.Membership, int64, error) {
+	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsOfSQL, func(rows *sql.Rows) (cleanrooms.Membership, int64, error) {
 		var r membershipRow
 		var seq int64
 		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
@@ -156,7 +156,7 @@ func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, status
 }
 
 func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
-	return membershipsPage(t, ctx, accountID, statuses, p, membershipsWithOfSQL, func(rows *sql.Rows) (cleanrooms.MembershipWith, int64, error) {
+	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsWithOfSQL, func(rows *sql.Rows) (cleanrooms.MembershipWith, int64, error) {
 		var r membershipWithRow
 		var seq int64
 		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
@@ -167,17 +167,18 @@ func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, st
 	})
 }
 
-// membershipsPage reads one page of the account's memberships with the
-// statement that query returns for a number of statuses, whose last column is
-// ms.seq. ListMembershipsOf and ListMembershipsWithOf are one list with
-// one cursor scope, so their cursors are interchangeable.
-func membershipsPage[T any](t *readTx, ctx context.Context, accountID string, statuses []string, p cleanrooms.Page,
+// accountPage reads one page of an account's list (scope names the list,
+// which binds its cursors) with the statement that query returns for a
+// number of statuses, whose last column is the keyset seq.
+// ListMembershipsOf and ListMembershipsWithOf share the scope
+// "memberships-of", so their cursors are interchangeable.
+func accountPage[T any](t *readTx, ctx context.Context, list, accountID string, statuses []string, p cleanrooms.Page,
 	query func(statuses int) string, scan func(*sql.Rows) (T, int64, error)) ([]T, string, error) {
-	what := fmt.Sprintf("list memberships of %q", accountID)
+	what := fmt.Sprintf("list %s %q", list, accountID)
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
-	scope := cursorScope("memberships-of", append([]string{accountID}, statusScope(statuses)...)...)
+	scope := cursorScope(list, append([]string{accountID}, statusScope(statuses)...)...)
 	var after int64 // seq starts at 1
 	if p.Cursor != "" {
 		keys, err := decodeCursor(p.Cursor, scope, 1)
