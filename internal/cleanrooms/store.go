@@ -3,7 +3,6 @@ package cleanrooms
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // Sentinel errors returned by Store implementations. Callers test them with
@@ -53,90 +52,32 @@ type Page struct {
 	Limit  int
 }
 
-// ReadTx holds the read operations. Lists are in a stable order (creation
-// order) and cost the same whatever page is asked for: backends use keyset
-// pagination on an index, never OFFSET. NextCursor is "" on the last page.
+// ReadTx holds the read operations, grouped by resource: each group is an
+// interface of its own (CollaborationReads, MembershipReads, ...), declared
+// next to its writes in store_<resource>.go. Lists are in a stable order
+// (creation order) and cost the same whatever page is asked for: backends
+// use keyset pagination on an index, never OFFSET. NextCursor is "" on the
+// last page.
 //
 // Each method is atomic on its own: everything one call returns (a page,
 // a record with the records joined to it, a count) comes from one
 // committed state, even when the call runs outside a transaction
 // (Store.ViewOne).
 type ReadTx interface {
-	// GetCollaboration returns ErrNotFound if no collaboration has this id.
-	// Deleted collaborations are returned (see Collaboration.Deleted).
-	GetCollaboration(ctx context.Context, id string) (*Collaboration, error)
-	// GetMember returns ErrNotFound if the account has no row.
-	GetMember(ctx context.Context, collaborationID, accountID string) (*Member, error)
-	// ListMembers lists the rows of a collaboration by Position.
-	ListMembers(ctx context.Context, collaborationID string, p Page) (members []Member, next string, err error)
-	// ListCollaborationsOf lists the non-deleted collaborations in which the
-	// account's member row has one of the given statuses, in the order the
-	// account's rows were created, with the account's own row. An empty
-	// statuses means every status.
-	ListCollaborationsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []CollaborationWithMember, next string, err error)
-	// CountCollaborationsCreatedBy counts the non-deleted collaborations the
-	// account created. Its cost does not depend on how many there are.
-	CountCollaborationsCreatedBy(ctx context.Context, accountID string) (int, error)
-
-	// GetMembership returns ErrNotFound if no membership has this id.
-	GetMembership(ctx context.Context, id string) (*Membership, error)
-	// GetMembershipWith returns a membership with its collaboration and
-	// the member's row (Member is nil if the account has no row in the
-	// collaboration, which the service never allows), read together in
-	// one call. ErrNotFound if no membership has this id.
-	GetMembershipWith(ctx context.Context, id string) (*MembershipWith, error)
-	// ListMembershipsOf lists the account's memberships whose status is in
-	// statuses (all statuses when statuses is empty), in creation order.
-	ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []Membership, next string, err error)
-	// ListMembershipsWithOf is ListMembershipsOf with each membership's
-	// collaboration and member row, as GetMembershipWith returns them: the
-	// same list in the same pages. Its cursors and ListMembershipsOf's
-	// are interchangeable.
-	ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p Page) (items []MembershipWith, next string, err error)
-	// CountMembershipsOf counts the account's memberships whose status is in
-	// statuses (all when empty). Its cost does not depend on how many
-	// there are.
-	CountMembershipsOf(ctx context.Context, accountID string, statuses []string) (int, error)
-
-	// Tags returns the tags of a resource ARN (an empty, non-nil map when
-	// it has none).
-	Tags(ctx context.Context, arn string) (map[string]string, error)
+	CollaborationReads
+	MembershipReads
+	TagReads
 }
 
-// Tx adds the writes. Each write returns ErrNotFound when the record it
-// changes does not exist (InsertMember and InsertMembership: when the
-// collaboration does not exist), and inserts return ErrConflict on a
-// duplicate key. SetMembershipStatuses and the tag methods never return
-// ErrNotFound; an ARN without tags simply has none.
+// Tx adds the writes, grouped by resource like the reads. Each write
+// returns ErrNotFound when the record it changes does not exist, and
+// inserts return ErrConflict on a duplicate key, unless its group says
+// otherwise.
 type Tx interface {
 	ReadTx
-
-	InsertCollaboration(ctx context.Context, c *Collaboration) error
-	// UpdateCollaboration replaces every stored field of c.
-	UpdateCollaboration(ctx context.Context, c *Collaboration) error
-
-	// InsertMember returns ErrConflict if the account already has a row.
-	InsertMember(ctx context.Context, m *Member) error
-	// UpdateMember replaces every stored field of m.
-	UpdateMember(ctx context.Context, m *Member) error
-
-	// InsertMembership returns ErrConflict if the id exists or the account
-	// already has a membership in that collaboration.
-	InsertMembership(ctx context.Context, m *Membership) error
-	// UpdateMembership replaces every stored field of m.
-	UpdateMembership(ctx context.Context, m *Membership) error
-	DeleteMembership(ctx context.Context, id string) error
-	// SetMembershipStatuses sets the status (and update time) of every
-	// membership of the collaboration whose status is ACTIVE. Returns the
-	// number changed.
-	SetMembershipStatuses(ctx context.Context, collaborationID, status string, now time.Time) (int, error)
-
-	// TagResource adds or overwrites tags of arn.
-	TagResource(ctx context.Context, arn string, tags map[string]string) error
-	// UntagResource removes the keys (absent keys are ignored).
-	UntagResource(ctx context.Context, arn string, keys []string) error
-	// DeleteTags removes every tag of arn.
-	DeleteTags(ctx context.Context, arn string) error
+	CollaborationWrites
+	MembershipWrites
+	TagWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the
