@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 )
@@ -50,10 +51,31 @@ func AsAPIError(err error) api.APIError {
 var (
 	errUnknownOperation = &api.GenericError{Code: "UnknownOperationException", Status: http.StatusNotFound,
 		Message: "The requested path and method do not match any operation of AWS Clean Rooms."}
-	errBodyTooLarge = &api.GenericError{Code: "RequestEntityTooLargeException", Status: http.StatusRequestEntityTooLarge,
+	// ErrBodyTooLarge is the answer to a body over the limit, whoever reads
+	// it (authentication in strict mode reads it first).
+	ErrBodyTooLarge = &api.GenericError{Code: "RequestEntityTooLargeException", Status: http.StatusRequestEntityTooLarge,
 		Message: "The request body is larger than this server accepts."}
+	errBodyTimeout = &api.GenericError{Code: "RequestTimeoutException", Status: http.StatusRequestTimeout,
+		Message: "The request body was not received in time; the connection is closed."}
 )
 
 func serializationError(msg string) error {
 	return &api.GenericError{Code: "SerializationException", Status: http.StatusBadRequest, Message: msg}
+}
+
+// badEscape is the answer to a URI label or query parameter that is not
+// validly percent-encoded UTF-8. Go's url package would drop the query
+// pair; AWS never answers with a silent default.
+func badEscape(kind, name string) error {
+	if !utf8.ValidString(name) || len(name) > 256 {
+		name = strconv.QuoteToASCII(truncate(name, 256))
+	}
+	return serializationError("The " + kind + " '" + name + "' is not validly percent-encoded UTF-8.")
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -7,8 +7,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
 	"reflect"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 )
@@ -88,13 +92,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve decodes, validates and invokes; it never panics on client input.
 func (h *Handler) serve(r *http.Request) (*api.Operation, any, error) {
-	op, labels, ok := h.Router.Match(r.Method, r.URL.EscapedPath())
+	op, labels, ok := h.Router.Match(r.Method, wirePath(r))
 	if !ok {
 		return nil, nil, errUnknownOperation
 	}
+	for _, l := range labels {
+		if l.Err != nil {
+			return op, nil, badEscape("URI label", l.Name)
+		}
+	}
+	query, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return op, nil, err
+	}
 	in := op.NewInput()
 	if op.HasBody {
-		body, err := readBody(r, h.MaxBodyBytes)
+		body, err := ReadBody(r, h.MaxBodyBytes)
 		if err != nil {
 			return op, nil, err
 		}
@@ -108,7 +121,7 @@ func (h *Handler) serve(r *http.Request) (*api.Operation, any, error) {
 		}
 	}
 	if qb, ok := in.(api.QueryBinder); ok {
-		if err := qb.SetHTTPQuery(r.URL.Query()); err != nil {
+		if err := qb.SetHTTPQuery(query); err != nil {
 			return op, nil, err
 		}
 	}
@@ -119,22 +132,91 @@ func (h *Handler) serve(r *http.Request) (*api.Operation, any, error) {
 	return op, out, err
 }
 
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.Body == nil {
+// wirePath is the path exactly as the client sent it. r.URL.EscapedPath
+// would re-escape a RawPath that does not decode ("%zz" → "%25zz"), so that
+// a bad escape became a valid label value.
+func wirePath(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "/") {
+		path, _, _ := strings.Cut(r.RequestURI, "?")
+		return path
+	}
+	return r.URL.EscapedPath()
+}
+
+// parseQuery is url.ParseQuery without its leniency: r.URL.Query() drops a
+// pair it cannot decode ("maxResults=%zz" would silently become the default
+// page size); here such a pair, or one that is not UTF-8, is an error naming
+// the parameter.
+func parseQuery(raw string) (url.Values, error) {
+	q := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := unescape(k, url.QueryUnescape)
+		if err != nil || strings.Contains(k, ";") {
+			return nil, badEscape("query parameter", k)
+		}
+		// ';' is refused as url.ParseQuery does (it once separated pairs).
+		val, err := unescape(v, url.QueryUnescape)
+		if err != nil || strings.Contains(v, ";") {
+			return nil, badEscape("query parameter", key)
+		}
+		q[key] = append(q[key], val)
+	}
+	return q, nil
+}
+
+// ReadBody returns r's body, at most limit bytes (ErrBodyTooLarge beyond).
+// A body an earlier step already read and handed on with SetReadBody is
+// returned as is, not copied again. A body of announced length is read into
+// one buffer of that size, so a 4 MiB body costs 4 MiB, not the 8 MiB of
+// io.ReadAll's doubling.
+func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	if r.ContentLength > limit {
-		return nil, errBodyTooLarge
+	if rb, ok := r.Body.(*readBody); ok {
+		return rb.b, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if r.ContentLength > limit {
+		return nil, ErrBodyTooLarge
+	}
+	var b []byte
+	var err error
+	if r.ContentLength > 0 {
+		b = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	}
 	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errBodyTimeout
+		}
 		return nil, serializationError("The request body could not be read.")
 	}
 	if int64(len(b)) > limit {
-		return nil, errBodyTooLarge
+		return nil, ErrBodyTooLarge
 	}
 	return b, nil
 }
+
+// SetReadBody replaces r's body with b, already read by ReadBody, so that
+// ReadBody further down the chain returns b without copying it.
+func SetReadBody(r *http.Request, b []byte) {
+	r.Body = &readBody{Reader: bytes.NewReader(b), b: b}
+}
+
+type readBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (*readBody) Close() error { return nil }
 
 // decodeBody fills the body members of in. An empty body is an empty
 // object (botocore sends none when no body member is set). Unknown keys are
@@ -147,8 +229,13 @@ func decodeBody(body []byte, in api.Input) error {
 	if body[0] != '{' {
 		return serializationError("The request body must be a JSON object.")
 	}
-	if exact, changed := dropFoldedKeys(body, reflect.TypeOf(in)); changed {
-		body = exact
+	// encoding/json would replace invalid UTF-8 (and unpaired surrogate
+	// escapes) with U+FFFD, so that different names and tag keys collide.
+	if !utf8.Valid(body) {
+		return serializationError("The request body is not valid UTF-8.")
+	}
+	if err := blankFoldedKeys(body, reflect.TypeOf(in)); err != nil {
+		return serializationError("The request body is not valid JSON: " + err.Error() + ".")
 	}
 	err := json.Unmarshal(body, in)
 	if err == nil {

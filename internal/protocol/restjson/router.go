@@ -1,8 +1,10 @@
 package restjson
 
 import (
+	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 )
@@ -53,8 +55,13 @@ func NewRouter(ops []*api.Operation) *Router {
 	return r
 }
 
-// Label is a URI label and its decoded value.
-type Label struct{ Name, Value string }
+// Label is a URI label and its decoded value. Err is set, and Value is the
+// raw segment, when the segment is not a valid percent-encoded UTF-8 string;
+// the handler refuses such a request naming the label.
+type Label struct {
+	Name, Value string
+	Err         error
+}
 
 // Match returns the operation and its labels, or ok=false.
 func (r *Router) Match(method, escapedPath string) (op *api.Operation, labels []Label, ok bool) {
@@ -75,11 +82,13 @@ func (n *node) match(method string, segs []string, labels []Label) (*api.Operati
 		}
 	}
 	if n.label != nil && seg != "" {
-		v, err := url.PathUnescape(seg)
-		if err == nil {
-			if op, l, ok := n.label.match(method, segs[1:], append(labels, Label{n.label.name, v})); ok {
-				return op, l, true
-			}
+		l := Label{Name: n.label.name}
+		l.Value, l.Err = unescape(seg, url.PathUnescape)
+		if l.Err != nil {
+			l.Value = seg
+		}
+		if op, l, ok := n.label.match(method, segs[1:], append(labels, l)); ok {
+			return op, l, true
 		}
 	}
 	return nil, labels, false
@@ -91,4 +100,17 @@ func splitPath(p string) []string {
 		return nil
 	}
 	return strings.Split(p, "/")
+}
+
+// unescape decodes s and insists on UTF-8: encoding/json would turn
+// invalid bytes into U+FFFD on the way out, so that two names collide.
+func unescape(s string, f func(string) (string, error)) (string, error) {
+	v, err := f(s)
+	if err != nil {
+		return "", err
+	}
+	if !utf8.ValidString(v) {
+		return "", errors.New("not UTF-8")
+	}
+	return v, nil
 }

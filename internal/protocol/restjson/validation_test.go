@@ -518,37 +518,48 @@ func TestBodyLimit(t *testing.T) {
 	})
 }
 
-// TestBadPercentEscapes: paths with escapes that do not decode never make
-// a 500: the router matches nothing (404), and a server in front of the
-// handler refuses the request line (400).
+// TestBadPercentEscapes: a label that does not decode (or decodes to
+// invalid UTF-8) is matched to its operation and refused with a 400 naming
+// the label, never a 404 or a 500; Go's server refuses some of these request
+// lines itself before any handler (internal/server shapes that answer).
 func TestBadPercentEscapes(t *testing.T) {
 	r := restjson.NewRouter(api.Operations)
-	for _, p := range []string{
-		"/collaborations/%zz",
-		"/collaborations/%",
-		"/collaborations/%4",
-		"/memberships/%E0%A4%A",
-		"/tags/arn%3Aaws%3Acleanrooms%3Aus-east-1%3A123456789012%3Amembership%2F%GG",
-		"/collaborations/" + validUUID + "/member/%x1",
+	for _, c := range []struct{ path, op, label string }{
+		{"/collaborations/%zz", "GetCollaboration", "collaborationIdentifier"},
+		{"/collaborations/%", "GetCollaboration", "collaborationIdentifier"},
+		{"/collaborations/%4", "GetCollaboration", "collaborationIdentifier"},
+		{"/memberships/%G0", "GetMembership", "membershipIdentifier"},
+		{"/memberships/%E0%A4%A", "GetMembership", "membershipIdentifier"},
+		{"/memberships/%ff", "GetMembership", "membershipIdentifier"},
+		{"/tags/arn%3Aaws%3Acleanrooms%3Aus-east-1%3A123456789012%3Amembership%2F%GG", "ListTagsForResource", "resourceArn"},
+		{"/collaborations/" + validUUID + "/member/%x1", "", ""},
 	} {
-		for _, m := range []string{"GET", "DELETE", "POST", "PATCH"} {
-			if op, _, ok := r.Match(m, p); ok {
-				t.Errorf("%s %s matched %s", m, p, op.Name)
+		op, labels, ok := r.Match("GET", c.path)
+		if c.op == "" {
+			if ok {
+				t.Errorf("GET %s matched %s", c.path, op.Name)
 			}
+			continue
+		}
+		if !ok || op.Name != c.op {
+			t.Errorf("GET %s: matched %v %v, want %s", c.path, ok, op, c.op)
+			continue
+		}
+		if l := labels[len(labels)-1]; l.Name != c.label || l.Err == nil {
+			t.Errorf("GET %s: label %+v, want %s with an error", c.path, l, c.label)
+		}
+		// The handler, given such a request (Go's server refuses most of
+		// these request lines before it), answers 400 naming the label.
+		h := restjson.NewHandler(newRecorder())
+		req := httptest.NewRequest("GET", "/collaborations/x", nil)
+		req.RequestURI = c.path
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 400 || w.Header().Get("X-Amzn-ErrorType") != "SerializationException" || !strings.Contains(w.Body.String(), c.label) {
+			t.Errorf("GET %s: %d %s %s", c.path, w.Code, w.Header().Get("X-Amzn-ErrorType"), w.Body)
 		}
 	}
-
 	h := restjson.NewHandler(newRecorder())
-	// A request whose URL the handler is given already parsed, with a raw
-	// path that does not decode: the handler never sees it undecodable.
-	req := httptest.NewRequest("GET", "/collaborations/x", nil)
-	req.URL.RawPath = "/collaborations/%zz"
-	req.URL.Path = "/collaborations/%zz"
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, req)
-	if w.Code != 404 && w.Code != 400 {
-		t.Errorf("status %d, want 404 or 400: %s", w.Code, w.Body)
-	}
 
 	srv := httptest.NewServer(h)
 	defer srv.Close()
