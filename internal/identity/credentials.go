@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,9 @@ type Credentials struct {
 type credential struct {
 	secret    string
 	accountID string
+	// sessionToken, when set, must come with every request signed with
+	// the key (X-Amz-Security-Token); when empty, no token may come.
+	sessionToken string
 }
 
 // fileFormat is the on-disk JSON shape documented in the package comment.
@@ -28,6 +32,7 @@ type fileEntry struct {
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
 	AccountID       string `json:"accountId"`
+	SessionToken    string `json:"sessionToken,omitempty"`
 }
 
 // LoadCredentialsFile reads and validates the credentials file at path.
@@ -70,7 +75,7 @@ func ParseCredentials(r io.Reader) (*Credentials, error) {
 		if _, dup := c.byKey[e.AccessKeyID]; dup {
 			return nil, fmt.Errorf("identity: credentials[%d]: duplicate accessKeyId %s", i, e.AccessKeyID)
 		}
-		c.byKey[e.AccessKeyID] = credential{secret: e.SecretAccessKey, accountID: e.AccountID}
+		c.byKey[e.AccessKeyID] = credential{secret: e.SecretAccessKey, accountID: e.AccountID, sessionToken: e.SessionToken}
 	}
 	return c, nil
 }
@@ -82,6 +87,23 @@ func (c *Credentials) Lookup(accessKeyID string) (secret, accountID string, ok b
 	}
 	e, ok := c.byKey[accessKeyID]
 	return e.secret, e.accountID, ok
+}
+
+// SessionTokenMatches reports whether token is the session token the
+// registered key's entry names: equal to it, or empty when the entry has
+// none. Temporary AWS credentials are a key, a secret and a token that only
+// work together; a token the server did not issue, or one sent with a key
+// that has none, is refused like AWS refuses it. The comparison takes the
+// same time wherever the tokens differ.
+func (c *Credentials) SessionTokenMatches(accessKeyID, token string) bool {
+	if c == nil {
+		return false
+	}
+	e, ok := c.byKey[accessKeyID]
+	if !ok {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(e.sessionToken), []byte(token)) == 1
 }
 
 // Len reports how many access keys are registered.

@@ -116,3 +116,33 @@ func TestLoadCredentialsFile(t *testing.T) {
 		t.Errorf("invalid file: error = %v, want one naming the file", err)
 	}
 }
+
+func TestSessionTokenMatches(t *testing.T) {
+	c, err := ParseCredentials(strings.NewReader(`{"credentials":[
+		{"accessKeyId":"ASIA1","secretAccessKey":"s","accountId":"111122223333","sessionToken":"tok-1"},
+		{"accessKeyId":"AKIA2","secretAccessKey":"s","accountId":"444455556666"}
+	]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key, token string
+		want       bool
+	}{
+		{"ASIA1", "tok-1", true},
+		{"ASIA1", "", false},
+		{"ASIA1", "tok-2", false},
+		{"ASIA1", "tok-1x", false},
+		{"AKIA2", "", true},
+		{"AKIA2", "anything", false},
+		{"UNKNOWN", "", false},
+	} {
+		if got := c.SessionTokenMatches(tc.key, tc.token); got != tc.want {
+			t.Errorf("SessionTokenMatches(%s, %q) = %v, want %v", tc.key, tc.token, got, tc.want)
+		}
+	}
+	var none *Credentials
+	if none.SessionTokenMatches("AKIA2", "") {
+		t.Error("nil credentials matched")
+	}
+}

@@ -17,6 +17,10 @@
 //	  ]
 //	}
 //
+// An entry may also carry "sessionToken": the key then stands for temporary
+// credentials, and a request verified against it must send exactly that
+// X-Amz-Security-Token; a key without one accepts no token.
+//
 // Rules: accessKeyId must be non-empty and unique across the file,
 // secretAccessKey must be non-empty, accountId must be exactly 12 ASCII
 // digits. Unknown fields are rejected so that typos (e.g. "acountId") are

@@ -29,13 +29,7 @@ func Verify(r *http.Request, body []byte, parsed *Request, secret string, now ti
 // verify is Verify with the signer's second path escaping switchable, so a
 // test can show that real clients depend on it.
 func verify(r *http.Request, body []byte, p *Request, secret string, now time.Time, escapePath bool) error {
-	if p == nil {
-		return MissingAuthenticationToken()
-	}
-	if err := checkScope(p); err != nil {
-		return err
-	}
-	if err := checkTime(p, now.UTC()); err != nil {
+	if err := Precheck(r, p, now); err != nil {
 		return err
 	}
 	hash, err := payloadHash(r, body, p)
@@ -50,6 +44,57 @@ func verify(r *http.Request, body []byte, p *Request, secret string, now time.Ti
 		return SignatureDoesNotMatch()
 	}
 	return nil
+}
+
+// Precheck is the part of Verify that needs neither the body nor the
+// secret: the scope, the time window and that every signed header was sent.
+// The server runs it before reading a body, so a request that cannot verify
+// is refused without the server first waiting for (and holding) its body.
+func Precheck(r *http.Request, p *Request, now time.Time) error {
+	if p == nil {
+		return MissingAuthenticationToken()
+	}
+	if err := checkScope(p); err != nil {
+		return err
+	}
+	if err := checkTime(p, now.UTC()); err != nil {
+		return err
+	}
+	return checkSignedHeadersSent(r, p)
+}
+
+// checkSignedHeadersSent refuses a SignedHeaders entry naming a header the
+// request does not carry. The SDK signer that Verify re-signs with skips
+// absent headers, so without this check such a signature verified. Go's
+// server moves some headers out of r.Header: Host into r.Host,
+// Transfer-Encoding into r.TransferEncoding; Content-Length stays in the
+// map when sent, and r.ContentLength is checked as well.
+func checkSignedHeadersSent(r *http.Request, p *Request) error {
+	for _, name := range p.SignedHeaders {
+		var sent bool
+		switch name {
+		case "host":
+			sent = r.Host != "" || r.URL.Host != ""
+		case "content-length":
+			sent = r.ContentLength > 0 || len(r.Header.Values("Content-Length")) > 0
+		case "transfer-encoding":
+			sent = len(r.TransferEncoding) > 0 || len(r.Header.Values("Transfer-Encoding")) > 0
+		default:
+			sent = len(r.Header.Values(name)) > 0
+		}
+		if !sent {
+			return InvalidSignature(fmt.Sprintf("The request signature we calculated does not match the signature you provided: "+
+				"the signed header '%s' is not in the request.", truncate(name, 128)))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 func checkScope(p *Request) error {

@@ -55,8 +55,26 @@ func TestVerifyHeaderForm(t *testing.T) {
 			tamper: func(_ *http.Request, body *string) { *body = strings.Replace(*body, "c1", "c2", 1) }},
 		{name: "changed signed header", client: createReq, want: mismatch,
 			tamper: func(r *http.Request, _ *string) { r.Header.Set("Content-Type", "text/plain") }},
-		{name: "removed signed header", client: createReq, want: mismatch,
+		{name: "removed signed header", client: createReq,
+			want: InvalidSignature("The request signature we calculated does not match the signature you provided: " +
+				"the signed header 'content-type' is not in the request."),
 			tamper: func(r *http.Request, _ *string) { r.Header.Del("Content-Type") }},
+		// The SDK signer Verify re-signs with skips absent headers, so
+		// listing one that was never sent used to verify (issue 11).
+		{name: "signed header never sent", client: getReq,
+			want: InvalidSignature("The request signature we calculated does not match the signature you provided: " +
+				"the signed header 'a-missing-header' is not in the request."),
+			tamper: func(r *http.Request, _ *string) {
+				r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "SignedHeaders=host;", "SignedHeaders=a-missing-header;host;", 1))
+			}},
+		{name: "content-length signed, body chunked", client: createReq,
+			want: InvalidSignature("The request signature we calculated does not match the signature you provided: " +
+				"the signed header 'content-length' is not in the request."),
+			tamper: func(r *http.Request, _ *string) {
+				r.ContentLength = -1
+				r.Header.Del("Content-Length")
+				r.TransferEncoding = []string{"chunked"}
+			}},
 		{name: "changed X-Amz-Date", client: getReq, want: mismatch,
 			tamper: func(r *http.Request, _ *string) { r.Header.Set("X-Amz-Date", "20261121T000001Z") }},
 		{name: "changed session token", client: getReq, opts: signOpts{token: "FQoGZXIvYXdzEXAMPLE"}, want: mismatch,
@@ -168,6 +186,10 @@ func TestVerifyPresigned(t *testing.T) {
 		{name: "wrong secret", client: getReq, expires: "300", opts: signOpts{secret: "nope"}, now: signTime, want: mismatch},
 		{name: "changed body", client: createReq, expires: "300", now: signTime, want: mismatch,
 			tamper: func(r *http.Request) { r.Body = io.NopCloser(bytes.NewReader([]byte("{}"))) }},
+		{name: "signed header never sent", client: getReq, expires: "300", now: signTime,
+			want: InvalidSignature("The request signature we calculated does not match the signature you provided: " +
+				"the signed header 'x-absent' is not in the request."),
+			tamper: func(r *http.Request) { setQuery(r, "X-Amz-SignedHeaders", "host;x-absent") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
