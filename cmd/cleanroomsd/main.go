@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -19,8 +20,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
+	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 )
 
@@ -38,6 +41,25 @@ func env(name, def string) string {
 	return def
 }
 
+// envDuration and envInt read a default from the environment; a value that
+// does not parse is kept as the flag's default and reported by the check
+// after parsing (a zero duration or number).
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		d, _ := time.ParseDuration(v)
+		return d
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, ok := os.LookupEnv(name); ok {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	return def
+}
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("cleanroomsd", flag.ContinueOnError)
 	addr := fs.String("addr", env("CLEANROOMSD_ADDR", app.DefaultAddr), "listen address HOST:PORT (env CLEANROOMSD_ADDR)")
@@ -50,8 +72,21 @@ func run(args []string) error {
 	verify := fs.String("verify-signatures", env("CLEANROOMSD_VERIFY_SIGNATURES", "auto"), "auto (verify when --credentials is given), true or false (env CLEANROOMSD_VERIFY_SIGNATURES)")
 	level := fs.String("log-level", env("CLEANROOMSD_LOG_LEVEL", "info"), "debug, info, warn or error (env CLEANROOMSD_LOG_LEVEL)")
 	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5 (env CLEANROOMSD_QUOTAS)")
+	headerTimeout := fs.Duration("header-timeout", envDuration("CLEANROOMSD_HEADER_TIMEOUT", app.DefaultHeaderTimeout), "longest a client may take to send a request's headers (env CLEANROOMSD_HEADER_TIMEOUT)")
+	idleTimeout := fs.Duration("idle-timeout", envDuration("CLEANROOMSD_IDLE_TIMEOUT", app.DefaultIdleTimeout), "longest a keep-alive connection may wait for its next request (env CLEANROOMSD_IDLE_TIMEOUT)")
+	bodyTimeout := fs.Duration("body-read-timeout", envDuration("CLEANROOMSD_BODY_READ_TIMEOUT", server.DefaultBodyReadTimeout), "longest a request body may make no progress; the body must also average 64 KiB/s past that (env CLEANROOMSD_BODY_READ_TIMEOUT)")
+	maxInFlight := fs.Int("max-in-flight", envInt("CLEANROOMSD_MAX_IN_FLIGHT", server.DefaultMaxInFlight), "requests served at once; more are refused with ThrottlingException (env CLEANROOMSD_MAX_IN_FLIGHT)")
+	maxBodyMiB := fs.Int("max-body-mib-in-flight", envInt("CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT", server.DefaultMaxBodyBytesInFlight>>20), "MiB of request bodies held at once; more wait briefly, then are refused (env CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	for name, d := range map[string]time.Duration{"header-timeout": *headerTimeout, "idle-timeout": *idleTimeout, "body-read-timeout": *bodyTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("--%s: want a positive duration, not %s", name, d)
+		}
+	}
+	if *maxInFlight <= 0 || *maxBodyMiB <= 0 {
+		return errors.New("--max-in-flight and --max-body-mib-in-flight want positive numbers")
 	}
 	if !isSet(fs, "database-url") {
 		*dbURL = os.Getenv("CLEANROOMSD_DATABASE_URL")
@@ -61,7 +96,9 @@ func run(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log}
+	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log,
+		HeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
+		Limits: server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout}}
 	q, err := parseQuotas(*quotas)
 	if err != nil {
 		return fmt.Errorf("--quotas: %w", err)

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +45,23 @@ type Config struct {
 	Now func() time.Time
 	// Quotas override AWS's default quotas (zero fields keep the default).
 	Quotas service.Quotas
+	// Limits bound requests and body bytes in flight and how slowly a body
+	// may arrive (zero fields keep server's defaults).
+	Limits server.Limits
+	// HeaderTimeout bounds reading a request's headers, IdleTimeout how
+	// long a keep-alive connection may wait for its next request (zero:
+	// the defaults below).
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
 }
+
+// Defaults of the connection timeouts. A body's reads are bounded by
+// server.Limits (a progress deadline and a minimum rate), not by a total
+// read timeout, which would have to be long enough for the largest upload.
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+)
 
 // App is a configured cleanroomsd.
 type App struct {
@@ -88,6 +105,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		VerifySignatures: verify,
 		Logger:           cfg.Logger,
 		Now:              cfg.Now,
+		Limits:           cfg.Limits,
 	})
 	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger}, nil
 }
@@ -116,14 +134,17 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Serve answers requests on ln until ctx is done, then shuts down
 // gracefully: in-flight requests finish (up to 10 s) before it returns.
+// Requests Go's HTTP server refuses itself are answered AWS-shaped
+// (server.ShapeBadRequests).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cmp.Or(a.cfg.HeaderTimeout, DefaultHeaderTimeout),
+		IdleTimeout:       cmp.Or(a.cfg.IdleTimeout, DefaultIdleTimeout),
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(server.ShapeBadRequests(ln)) }()
 	select {
 	case err := <-errc:
 		return err

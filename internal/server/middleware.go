@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -38,7 +37,9 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := uuid.NewString()
-		w.Header().Set("x-amzn-RequestId", id)
+		// Set in the map directly: Header.Set would canonicalize the name
+		// to X-Amzn-Requestid, and AWS spells it x-amzn-RequestId.
+		w.Header()["x-amzn-RequestId"] = []string{id}
 		next.ServeHTTP(w, r.WithContext(identity.WithRequestID(r.Context(), id)))
 	})
 }
@@ -55,6 +56,10 @@ func (s *statusWriter) WriteHeader(code int) {
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (read
+// deadlines, limits.go).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if s.status == 0 {
@@ -125,16 +130,23 @@ func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
 		}
 		if cfg.VerifySignatures {
 			secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
-			if !ok {
+			if !ok || !cfg.Credentials.SessionTokenMatches(parsed.AccessKeyID, parsed.SecurityToken) {
 				restjson.WriteError(w, authError(sigv4.UnrecognizedClient()))
 				return
 			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-			if err != nil {
-				restjson.WriteError(w, authError(sigv4.InvalidSignature("The request body could not be read.")))
+			// What can be checked without the body is, before it is read.
+			if err := sigv4.Precheck(r, parsed, cfg.Now()); err != nil {
+				restjson.WriteError(w, authError(err))
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			// Too large is 413, as without verification, not a signature
+			// mismatch; the body read here is handed on, not read twice.
+			body, err := restjson.ReadBody(r, maxBody)
+			if err != nil {
+				restjson.WriteError(w, err)
+				return
+			}
+			restjson.SetReadBody(r, body)
 			if err := sigv4.Verify(r, body, parsed, secret, cfg.Now()); err != nil {
 				restjson.WriteError(w, authError(err))
 				return

@@ -35,6 +35,8 @@ type Config struct {
 	Now func() time.Time
 	// MaxBodyBytes bounds request bodies (default restjson.DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// Limits bound requests and body bytes in flight (limits.go).
+	Limits Limits
 }
 
 // New returns the handler. The chain, outermost first:
@@ -43,8 +45,10 @@ type Config struct {
 //  2. withRequestID: every response carries x-amzn-RequestId.
 //  3. accessLog: one structured line per request.
 //  4. health: HealthPath answers before authentication.
-//  5. authenticate: SigV4 → the caller's account and region in the context.
-//  6. restjson: route, bind, validate, call the Service, encode.
+//  5. limitInFlight, limitBodyBytes: refusals past the limits, body read
+//     deadlines (limits.go).
+//  6. authenticate: SigV4 → the caller's account and region in the context.
+//  7. restjson: route, bind, validate, call the Service, encode.
 func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -60,8 +64,11 @@ func New(cfg Config) http.Handler {
 		rj.MaxBodyBytes = cfg.MaxBodyBytes
 	}
 	rj.OnError = logErrorFunc(cfg.Logger)
+	cfg.Limits = cfg.Limits.withDefaults()
 	var h http.Handler = rj
 	h = authenticate(cfg, rj.MaxBodyBytes, h)
+	h = limitBodyBytes(cfg, rj.MaxBodyBytes, h)
+	h = limitInFlight(cfg, h)
 	h = health(h)
 	h = accessLog(cfg.Logger, h)
 	h = withRequestID(h)

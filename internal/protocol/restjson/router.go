@@ -114,3 +114,31 @@ func unescape(s string, f func(string) (string, error)) (string, error) {
 	}
 	return v, nil
 }
+
+// RequestLineError is the AWS-shaped answer to a request line that Go's
+// HTTP server refused before any handler ran (it does so for a path with a
+// bad percent-escape: "/memberships/%zz", "%", "%2"). The path is routed as
+// the handler would, so that the error names the URI label at fault.
+// reason is the server's own (possibly empty) explanation.
+func (r *Router) RequestLineError(requestLine, reason string) *api.GenericError {
+	method, rest, _ := strings.Cut(requestLine, " ")
+	target, _, _ := strings.Cut(rest, " ")
+	path, _, _ := strings.Cut(target, "?")
+	if strings.HasPrefix(path, "/") {
+		if _, labels, ok := r.Match(method, path); ok {
+			for _, l := range labels {
+				if l.Err != nil {
+					return badEscape("URI label", l.Name).(*api.GenericError)
+				}
+			}
+		}
+		if _, err := url.PathUnescape(path); err != nil {
+			return serializationError("The request path is not validly percent-encoded.").(*api.GenericError)
+		}
+	}
+	msg := "The request could not be parsed as HTTP"
+	if reason != "" {
+		msg += ": " + reason
+	}
+	return serializationError(msg + ".").(*api.GenericError)
+}
