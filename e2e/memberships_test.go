@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,6 +114,10 @@ func TestMembershipLifecycle(t *testing.T) {
 	// The creator cannot leave.
 	_, err = e.A.DeleteMembership(t.Context(), &cleanrooms.DeleteMembershipInput{MembershipIdentifier: mA.Id})
 	wantConflict(t, err, types.ConflictExceptionReasonInvalidState)
+	// terraform-provider-aws matches on this text (docs/behavior-decisions.md).
+	if want := "Cannot delete membership for the creator of the collaboration while their membership is still ACTIVE"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("creator's DeleteMembership: %v, want a message containing %q", err, want)
+	}
 	if m := mustGetMembership(t, e.A, *mA.Id); m.Status != types.MembershipStatusActive {
 		t.Errorf("creator's membership after refused leave = %s", m.Status)
 	}

@@ -312,7 +312,9 @@ func (s *Service) DeleteMembership(ctx context.Context, in *api.DeleteMembership
 		if ms.Status == cleanrooms.MembershipActive {
 			if c.CreatorAccountID == caller.AccountID {
 				return conflict(api.ConflictExceptionReasonInvalidState, api.ResourceTypeMembership, ms.ID,
-					"The collaboration creator cannot leave its collaboration; delete the collaboration instead.")
+					// AWS's text; terraform-provider-aws matches on it to treat
+					// the creator's membership as gone on destroy.
+					"Cannot delete membership for the creator of the collaboration while their membership is still ACTIVE")
 			}
 			row.Status = cleanrooms.MemberLeft
 		}
