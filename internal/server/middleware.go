@@ -112,36 +112,38 @@ func health(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate resolves the caller from the SigV4 signature. The access key
-// names the account (see identity.AccountForAccessKey) and the credential
-// scope names the region. With VerifySignatures, the key must be known and
-// the signature must match.
-func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
+// authenticate resolves the caller from the SigV4 signature and hands the
+// request to the endpoint its credential scope names. The access key names
+// the account (see identity.AccountForAccessKey) and the credential scope
+// the region. With VerifySignatures, the key must be known and the
+// signature must match.
+func authenticate(cfg Config, eps *endpoints, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		parsed, err := sigv4.Parse(r)
 		if err != nil {
-			restjson.WriteError(w, authError(err))
+			writeAuthError(w, r, eps.claimant(r), err)
 			return
 		}
+		ep, ok := eps.byName[parsed.Service]
+		if !ok {
+			ep = eps.claimant(r)
+			writeAuthError(w, r, ep, sigv4.InvalidSignature(
+				fmt.Sprintf("Credential should be scoped to correct service: '%s'.", ep.SigningName)))
+			return
+		}
+		if ep.RequestIDHeader != "" {
+			h := w.Header()
+			h.Del("x-amzn-RequestId")
+			h[ep.RequestIDHeader] = []string{identity.RequestIDFrom(r.Context())}
+		}
 		if cfg.VerifySignatures {
-			secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
-			if !ok {
-				restjson.WriteError(w, authError(sigv4.UnrecognizedClient()))
-				return
-			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-			if err != nil {
-				restjson.WriteError(w, authError(sigv4.InvalidSignature("The request body could not be read.")))
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if err := sigv4.Verify(r, body, parsed, secret, cfg.Now()); err != nil {
-				restjson.WriteError(w, authError(err))
+			if err := verify(cfg, ep, r, parsed, maxBody); err != nil {
+				writeAuthError(w, r, ep, err)
 				return
 			}
 		}
 		if !validRegion(parsed.Region) {
-			restjson.WriteError(w, authError(sigv4.InvalidSignature("Credential should be scoped to a valid region.")))
+			writeAuthError(w, r, ep, sigv4.InvalidSignature("Credential should be scoped to a valid region."))
 			return
 		}
 		caller := identity.Caller{
@@ -152,8 +154,45 @@ func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
 		if slot, ok := r.Context().Value(callerSlot{}).(*identity.Caller); ok {
 			*slot = caller
 		}
-		next.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
+		ep.Handler.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
 	})
+}
+
+// verify checks the signature of r. Services with small bodies have theirs
+// read (up to maxBody) and hashed; the others (S3) are checked against the
+// payload hash the client signed, the body as the handler streams it.
+func verify(cfg Config, ep *Endpoint, r *http.Request, parsed *sigv4.Request, maxBody int64) error {
+	secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
+	if !ok {
+		return sigv4.UnrecognizedClient()
+	}
+	if ep.UnreadBody {
+		claimed, err := sigv4.VerifyUnread(r, parsed, secret, cfg.Now())
+		if err != nil {
+			return err
+		}
+		if sigv4.IsDigest(claimed) {
+			r.Body = sigv4.CheckedBody(r.Body, claimed, ep.BodyMismatch)
+		}
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return sigv4.InvalidSignature("The request body could not be read.")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return sigv4.Verify(r, body, parsed, secret, cfg.Now())
+}
+
+// writeAuthError answers a failure of authenticate the way ep's service
+// shapes errors.
+func writeAuthError(w http.ResponseWriter, r *http.Request, ep *Endpoint, err error) {
+	ae := restjson.AsAPIError(authError(err))
+	msg := ""
+	if ge, ok := ae.(*api.GenericError); ok {
+		msg = ge.Message
+	}
+	ep.WriteError(w, r, ae.ErrorCode(), ae.HTTPStatus(), msg)
 }
 
 func authError(err error) error {

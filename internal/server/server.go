@@ -33,8 +33,13 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now is the clock (tests inject one).
 	Now func() time.Time
-	// MaxBodyBytes bounds request bodies (default restjson.DefaultMaxBodyBytes).
+	// MaxBodyBytes bounds request bodies (default restjson.DefaultMaxBodyBytes)
+	// of the services whose bodies are read before the signature is checked.
 	MaxBodyBytes int64
+	// Endpoints are the other services served beside Clean Rooms (Glue,
+	// S3), each chosen by the signing name of the request's credential
+	// scope.
+	Endpoints []Endpoint
 }
 
 // New returns the handler. The chain, outermost first:
@@ -43,8 +48,10 @@ type Config struct {
 //  2. withRequestID: every response carries x-amzn-RequestId.
 //  3. accessLog: one structured line per request.
 //  4. health: HealthPath answers before authentication.
-//  5. authenticate: SigV4 → the caller's account and region in the context.
-//  6. restjson: route, bind, validate, call the Service, encode.
+//  5. authenticate: SigV4 → the caller's account and region in the context,
+//     and the endpoint (Clean Rooms, Glue, S3) the credential scope names.
+//  6. the endpoint's protocol: for Clean Rooms, restjson (route, bind,
+//     validate, call the Service, encode).
 func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -60,8 +67,8 @@ func New(cfg Config) http.Handler {
 		rj.MaxBodyBytes = cfg.MaxBodyBytes
 	}
 	rj.OnError = logErrorFunc(cfg.Logger)
-	var h http.Handler = rj
-	h = authenticate(cfg, rj.MaxBodyBytes, h)
+	eps := newEndpoints(append([]Endpoint{cleanRoomsEndpoint(rj)}, cfg.Endpoints...))
+	h := authenticate(cfg, eps, rj.MaxBodyBytes)
 	h = health(h)
 	h = accessLog(cfg.Logger, h)
 	h = withRequestID(h)
