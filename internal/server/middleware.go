@@ -117,43 +117,38 @@ func health(next http.Handler) http.Handler {
 	})
 }
 
-// authenticate resolves the caller from the SigV4 signature. The access key
-// names the account (see identity.AccountForAccessKey) and the credential
-// scope names the region. With VerifySignatures, the key must be known and
-// the signature must match.
-func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
+// authenticate resolves the caller from the SigV4 signature and hands the
+// request to the endpoint its credential scope names. The access key names
+// the account (see identity.AccountForAccessKey) and the credential scope
+// the region. With VerifySignatures, the key must be known and the
+// signature must match.
+func authenticate(cfg Config, eps *endpoints, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		parsed, err := sigv4.Parse(r)
 		if err != nil {
-			restjson.WriteError(w, authError(err))
+			writeAuthError(w, r, eps.claimant(r), err)
 			return
 		}
+		ep, ok := eps.byName[parsed.Service]
+		if !ok {
+			ep = eps.claimant(r)
+			writeAuthError(w, r, ep, sigv4.InvalidSignature(
+				fmt.Sprintf("Credential should be scoped to correct service: '%s'.", ep.SigningName)))
+			return
+		}
+		if ep.RequestIDHeader != "" {
+			h := w.Header()
+			delete(h, "x-amzn-RequestId") // set by key, not canonicalized
+			h[ep.RequestIDHeader] = []string{identity.RequestIDFrom(r.Context())}
+		}
 		if cfg.VerifySignatures {
-			secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
-			if !ok || !cfg.Credentials.SessionTokenMatches(parsed.AccessKeyID, parsed.SecurityToken) {
-				restjson.WriteError(w, authError(sigv4.UnrecognizedClient()))
-				return
-			}
-			// What can be checked without the body is, before it is read.
-			if err := sigv4.Precheck(r, parsed, cfg.Now()); err != nil {
-				restjson.WriteError(w, authError(err))
-				return
-			}
-			// Too large is 413, as without verification, not a signature
-			// mismatch; the body read here is handed on, not read twice.
-			body, err := restjson.ReadBody(r, maxBody)
-			if err != nil {
-				restjson.WriteError(w, err)
-				return
-			}
-			restjson.SetReadBody(r, body)
-			if err := sigv4.Verify(r, body, parsed, secret, cfg.Now()); err != nil {
-				restjson.WriteError(w, authError(err))
+			if err := verify(cfg, ep, r, parsed, maxBody); err != nil {
+				writeAuthError(w, r, ep, err)
 				return
 			}
 		}
 		if !validRegion(parsed.Region) {
-			restjson.WriteError(w, authError(sigv4.InvalidSignature("Credential should be scoped to a valid region.")))
+			writeAuthError(w, r, ep, sigv4.InvalidSignature("Credential should be scoped to a valid region."))
 			return
 		}
 		caller := identity.Caller{
@@ -164,8 +159,51 @@ func authenticate(cfg Config, maxBody int64, next http.Handler) http.Handler {
 		if slot, ok := r.Context().Value(callerSlot{}).(*identity.Caller); ok {
 			*slot = caller
 		}
-		next.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
+		ep.Handler.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
 	})
+}
+
+// verify checks the signature of r. Services with small bodies have theirs
+// read (up to maxBody) and hashed; the others (S3) are checked against the
+// payload hash the client signed, the body as the handler streams it.
+func verify(cfg Config, ep *Endpoint, r *http.Request, parsed *sigv4.Request, maxBody int64) error {
+	secret, _, ok := cfg.Credentials.Lookup(parsed.AccessKeyID)
+	if !ok || !cfg.Credentials.SessionTokenMatches(parsed.AccessKeyID, parsed.SecurityToken) {
+		return sigv4.UnrecognizedClient()
+	}
+	// What can be checked without the body is, before it is read.
+	if err := sigv4.Precheck(r, parsed, cfg.Now()); err != nil {
+		return err
+	}
+	if ep.UnreadBody {
+		claimed, err := sigv4.VerifyUnread(r, parsed, secret, cfg.Now())
+		if err != nil {
+			return err
+		}
+		if sigv4.IsDigest(claimed) {
+			r.Body = sigv4.CheckedBody(r.Body, claimed, ep.BodyMismatch)
+		}
+		return nil
+	}
+	// Too large is 413, as without verification, not a signature
+	// mismatch; the body read here is handed on, not read twice.
+	body, err := restjson.ReadBody(r, maxBody)
+	if err != nil {
+		return err
+	}
+	restjson.SetReadBody(r, body)
+	return sigv4.Verify(r, body, parsed, secret, cfg.Now())
+}
+
+// writeAuthError answers a failure of authenticate the way ep's service
+// shapes errors.
+func writeAuthError(w http.ResponseWriter, r *http.Request, ep *Endpoint, err error) {
+	ae := restjson.AsAPIError(authError(err))
+	msg := ""
+	if ge, ok := ae.(*api.GenericError); ok {
+		msg = ge.Message
+	}
+	ep.WriteError(w, r, ae.ErrorCode(), ae.HTTPStatus(), msg)
 }
 
 func authError(err error) error {

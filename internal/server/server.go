@@ -33,8 +33,13 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now is the clock (tests inject one).
 	Now func() time.Time
-	// MaxBodyBytes bounds request bodies (default restjson.DefaultMaxBodyBytes).
+	// MaxBodyBytes bounds request bodies (default restjson.DefaultMaxBodyBytes)
+	// of the services whose bodies are read before the signature is checked.
 	MaxBodyBytes int64
+	// Endpoints are the other services served beside Clean Rooms (Glue,
+	// S3), each chosen by the signing name of the request's credential
+	// scope.
+	Endpoints []Endpoint
 	// Limits bound requests and body bytes in flight (limits.go).
 	Limits Limits
 }
@@ -47,8 +52,10 @@ type Config struct {
 //  4. health: HealthPath answers before authentication.
 //  5. limitInFlight, limitBodyBytes: refusals past the limits, body read
 //     deadlines (limits.go).
-//  6. authenticate: SigV4 → the caller's account and region in the context.
-//  7. restjson: route, bind, validate, call the Service, encode.
+//  6. authenticate: SigV4 → the caller's account and region in the context,
+//     and the endpoint (Clean Rooms, Glue, S3) the credential scope names.
+//  7. the endpoint's protocol: for Clean Rooms, restjson (route, bind,
+//     validate, call the Service, encode).
 func New(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -65,8 +72,8 @@ func New(cfg Config) http.Handler {
 	}
 	rj.OnError = logErrorFunc(cfg.Logger)
 	cfg.Limits = cfg.Limits.withDefaults()
-	var h http.Handler = rj
-	h = authenticate(cfg, rj.MaxBodyBytes, h)
+	eps := newEndpoints(append([]Endpoint{cleanRoomsEndpoint(rj)}, cfg.Endpoints...))
+	h := authenticate(cfg, eps, rj.MaxBodyBytes)
 	h = limitBodyBytes(cfg, rj.MaxBodyBytes, h)
 	h = limitInFlight(cfg, h)
 	h = health(h)

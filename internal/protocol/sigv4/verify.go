@@ -36,7 +36,13 @@ func verify(r *http.Request, body []byte, p *Request, secret string, now time.Ti
 	if err != nil {
 		return err
 	}
-	want, err := expectedSignature(r, p, secret, hash, escapePath)
+	return checkSignature(r, p, secret, hash, escapePath)
+}
+
+// checkSignature compares the signature of r, computed with payloadHash as
+// the last line of the canonical request, with the one the client sent.
+func checkSignature(r *http.Request, p *Request, secret, payloadHash string, escapePath bool) error {
+	want, err := expectedSignature(r, p, secret, payloadHash, escapePath)
 	if err != nil {
 		return err
 	}
@@ -97,10 +103,10 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// checkScope checks the credential scope's date and the signed host. The
+// scope's service is the caller's business: the server picks the service
+// a request is for by it (see WrongService).
 func checkScope(p *Request) error {
-	if p.Service != Service {
-		return InvalidSignature(fmt.Sprintf("Credential should be scoped to correct service: '%s'.", Service))
-	}
 	if d := p.Date.Format(scopeDateFormat); p.ScopeDate != d {
 		return InvalidSignature(fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
 			p.ScopeDate, d, p.Date.Format(amzDateFormat)))
