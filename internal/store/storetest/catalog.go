@@ -68,7 +68,9 @@ func testCatalogDatabaseLifecycle(t *testing.T, h *harness) {
 	}
 	checkEqual(t, "database", d, got)
 
-	wantErr(t, "second insert", h.write(func(tx cleanrooms.Tx) error { return tx.InsertCatalogDatabase(h.ctx, catDB(catAcct1, catRegion, "sales")) }), cleanrooms.ErrConflict)
+	wantErr(t, "second insert", h.write(func(tx cleanrooms.Tx) error {
+		return tx.InsertCatalogDatabase(h.ctx, catDB(catAcct1, catRegion, "sales"))
+	}), cleanrooms.ErrConflict)
 
 	d2 := *d
 	d2.Definition = `{"Name":"sales","Description":"new"}`
@@ -90,7 +92,9 @@ func testCatalogTableLifecycle(t *testing.T, h *harness) {
 		return tx.InsertCatalogTable(h.ctx, catTable(catAcct1, catRegion, "sales", "users"))
 	}), cleanrooms.ErrNotFound)
 
-	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.InsertCatalogDatabase(h.ctx, catDB(catAcct1, catRegion, "sales")) })
+	h.mustWrite(func(tx cleanrooms.Tx) error {
+		return tx.InsertCatalogDatabase(h.ctx, catDB(catAcct1, catRegion, "sales"))
+	})
 	tb := catTable(catAcct1, catRegion, "sales", "users")
 	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.InsertCatalogTable(h.ctx, tb) })
 	got, err := h.getCatalogTable(catAcct1, catRegion, "sales", "users")
@@ -113,7 +117,9 @@ func testCatalogTableLifecycle(t *testing.T, h *harness) {
 	wantErr(t, "update missing", h.write(func(tx cleanrooms.Tx) error {
 		return tx.UpdateCatalogTable(h.ctx, catTable(catAcct1, catRegion, "sales", "nope"))
 	}), cleanrooms.ErrNotFound)
-	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.DeleteCatalogTable(h.ctx, catAcct1, catRegion, "sales", "users") })
+	h.mustWrite(func(tx cleanrooms.Tx) error {
+		return tx.DeleteCatalogTable(h.ctx, catAcct1, catRegion, "sales", "users")
+	})
 	_, err = h.getCatalogTable(catAcct1, catRegion, "sales", "users")
 	wantErr(t, "get after delete", err, cleanrooms.ErrNotFound)
 	wantErr(t, "delete twice", h.write(func(tx cleanrooms.Tx) error {
