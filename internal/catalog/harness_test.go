@@ -61,6 +61,12 @@ func newEnv(t *testing.T, path string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvOn(t, st)
+}
+
+// newEnvOn serves a catalog on st, closed with the test.
+func newEnvOn(t *testing.T, st cleanrooms.Store) *env {
+	t.Helper()
 	svc := catalog.New(catalog.Config{Store: st, Now: func() time.Time { return clock }})
 	srv := httptest.NewServer(withCaller(svc.Handler()))
 	e := &env{t: t, store: st, svc: svc, srv: srv}
