@@ -180,15 +180,28 @@ func (s *Service) GetTable(ctx context.Context, in *glueapi.GetTableRequest) (*g
 	if err != nil {
 		return nil, err
 	}
-	var st *storedTable
-	err = s.store.View(ctx, func(tx cleanrooms.ReadTx) error {
-		rec, err := getTable(ctx, tx, sc, *in.DatabaseName, *in.Name)
-		if err != nil {
-			return err
-		}
-		st, err = decodeTable(rec)
+	// One statement when the table exists; only a miss reads again, to
+	// tell a missing database from a missing table.
+	database, name := strings.ToLower(*in.DatabaseName), strings.ToLower(*in.Name)
+	var rec *cleanrooms.CatalogTableRecord
+	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
+		var err error
+		rec, err = tx.GetCatalogTable(ctx, sc.account, sc.region, database, name)
 		return err
 	})
+	if errors.Is(err, cleanrooms.ErrNotFound) {
+		err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
+			_, err := getDatabase(ctx, tx, sc, database)
+			return err
+		})
+		if err == nil {
+			err = tableNotFound(name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := decodeTable(rec)
 	if err != nil {
 		return nil, err
 	}
