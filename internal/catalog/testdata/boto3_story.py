@@ -51,6 +51,7 @@ t = a.get_table(DatabaseName="acme", Name="USERS")["Table"]
 assert t["Name"] == "users" and t["DatabaseName"] == "acme", t
 assert t["StorageDescriptor"]["SerdeInfo"]["Parameters"] == {"field.delim": ","}, t
 assert t["CreateTime"].year >= 2026, t["CreateTime"]  # epoch seconds parsed as a datetime
+assert t["PartitionKeys"] == [] and t["StorageDescriptor"]["BucketColumns"] == [], t
 for i in range(5):
     a.create_table(DatabaseName="acme", TableInput={"Name": "t%d" % i})
 names = []
