@@ -155,6 +155,9 @@ func (s *Service) GetDatabases(ctx context.Context, in *glueapi.GetDatabasesRequ
 		if err != nil {
 			return nil, err
 		}
+		if len(in.AttributesToGet) > 0 {
+			d = onlyDatabaseAttributes(d, in.AttributesToGet)
+		}
 		out.DatabaseList = append(out.DatabaseList, *d)
 	}
 	return out, nil
@@ -237,4 +240,15 @@ func pageSize(max *int32) int {
 		return defaultPageSize
 	}
 	return int(*max)
+}
+
+// onlyDatabaseAttributes keeps the attributes asked for (the name always).
+func onlyDatabaseAttributes(d *glueapi.Database, attrs []glueapi.DatabaseAttributes) *glueapi.Database {
+	out := &glueapi.Database{Name: d.Name}
+	for _, a := range attrs {
+		if a == glueapi.DatabaseAttributesTargetDatabase {
+			out.TargetDatabase = d.TargetDatabase
+		}
+	}
+	return out
 }

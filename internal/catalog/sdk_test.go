@@ -362,6 +362,13 @@ func TestGetTablesPaginationAndExpression(t *testing.T) {
 		t.Errorf("Expression with alternatives (-want +got):\n%s", d)
 	}
 
+	// AttributesToGet trims the answer.
+	names2, err := c.GetTables(ctx(t), &glue.GetTablesInput{DatabaseName: aws.String("db"), MaxResults: aws.Int32(1),
+		AttributesToGet: []types.TableAttributes{types.TableAttributesName}})
+	if err != nil || len(names2.TableList) != 1 || names2.TableList[0].StorageDescriptor != nil || names2.TableList[0].Name == nil {
+		t.Errorf("GetTables with AttributesToGet NAME: %+v, %v", names2, err)
+	}
+
 	// A token is bound to its list.
 	first, err := c.GetTables(ctx(t), &glue.GetTablesInput{DatabaseName: aws.String("db"), MaxResults: aws.Int32(2)})
 	if err != nil || first.NextToken == nil {

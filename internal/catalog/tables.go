@@ -257,7 +257,11 @@ func (s *Service) GetTables(ctx context.Context, in *glueapi.GetTablesRequest) (
 				if err != nil {
 					return err
 				}
-				out.TableList = append(out.TableList, *st.Table)
+				tb := st.Table
+				if len(in.AttributesToGet) > 0 {
+					tb = onlyTableAttributes(tb, in.AttributesToGet)
+				}
+				out.TableList = append(out.TableList, *tb)
 			}
 			if len(batch) <= limit {
 				return nil
@@ -405,4 +409,15 @@ func (s *Service) GetPartitionIndexes(ctx context.Context, in *glueapi.GetPartit
 		list = []glueapi.PartitionIndexDescriptor{}
 	}
 	return &glueapi.GetPartitionIndexesResponse{PartitionIndexDescriptorList: list}, nil
+}
+
+// onlyTableAttributes keeps the attributes asked for (the name always).
+func onlyTableAttributes(t *glueapi.Table, attrs []glueapi.TableAttributes) *glueapi.Table {
+	out := &glueapi.Table{Name: t.Name}
+	for _, a := range attrs {
+		if a == glueapi.TableAttributesTableType {
+			out.TableType = t.TableType
+		}
+	}
+	return out
 }
