@@ -48,14 +48,14 @@ func withCaller(h http.Handler) http.Handler {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store cleanrooms.Store
 	svc   *catalog.Service
 	srv   *httptest.Server
 }
 
 // newEnv serves a catalog on a store at path ("" for memory).
-func newEnv(t *testing.T, path string) *env {
+func newEnv(t testing.TB, path string) *env {
 	t.Helper()
 	st, err := sqlstore.OpenSQLite(t.Context(), path, sqlstore.Options{})
 	if err != nil {
@@ -65,7 +65,7 @@ func newEnv(t *testing.T, path string) *env {
 }
 
 // newEnvOn serves a catalog on st, closed with the test.
-func newEnvOn(t *testing.T, st cleanrooms.Store) *env {
+func newEnvOn(t testing.TB, st cleanrooms.Store) *env {
 	t.Helper()
 	svc := catalog.New(catalog.Config{Store: st, Now: func() time.Time { return clock }})
 	srv := httptest.NewServer(withCaller(svc.Handler()))
