@@ -28,6 +28,7 @@ unit:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/restjson
+	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/awsjson
 
 python:
 	$(GO) build -o bin/cleanroomsd ./cmd/cleanroomsd

@@ -131,3 +131,49 @@ func TestGeneratorRefusesUnhandled(t *testing.T) {
 		t.Errorf("URI label without member: %v", err)
 	}
 }
+
+// The committed internal/api/glueapi must be exactly what the generator
+// makes from model/glue.
+func TestGlueGeneratedCodeIsCurrent(t *testing.T) {
+	m, o, err := Load("../../model/glue/glue-2017-03-31.json", "../../model/glue/overlay.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Operations) != len(o.Operations) {
+		t.Errorf("operations after pruning: %d, want the overlay's %d", len(m.Operations), len(o.Operations))
+	}
+	for _, kept := range []string{"TableInput", "StorageDescriptor", "EntityNotFoundException", "ValidationException"} {
+		if m.Shapes[kept] == nil {
+			t.Errorf("shape %s pruned", kept)
+		}
+	}
+	if m.Shapes["CreateJobRequest"] != nil {
+		t.Error("CreateJobRequest kept although CreateJob is not generated")
+	}
+	files, err := Generate(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 5 {
+		t.Errorf("%d files, want 5 (no bindings for awsJson)", len(files))
+	}
+	for _, f := range files {
+		have, err := os.ReadFile(filepath.Join("../api/glueapi", f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(have, f.Src) {
+			t.Errorf("internal/api/glueapi/%s is stale: run go generate ./internal/api/...", f.Name)
+		}
+		if !bytes.HasPrefix(f.Src, []byte("// Code generated ")) || !bytes.Contains(f.Src[:120], []byte("DO NOT EDIT.")) {
+			t.Errorf("%s lacks the generated-code header", f.Name)
+		}
+	}
+}
+
+func TestPruneRejectsUnknownOperation(t *testing.T) {
+	m := &Model{Operations: map[string]*Operation{}, Shapes: map[string]*Shape{}}
+	if err := prune(m, &Overlay{Operations: []string{"Nope"}}); err == nil {
+		t.Error("prune accepted an operation the model does not have")
+	}
+}

@@ -46,6 +46,10 @@ type ShapeRef struct {
 	Location     string `json:"location,omitempty"`
 	LocationName string `json:"locationName,omitempty"`
 	Box          bool   `json:"box,omitempty"`
+	// Deprecated members are generated like any other (clients may still
+	// send them).
+	Deprecated        bool   `json:"deprecated,omitempty"`
+	DeprecatedMessage string `json:"deprecatedMessage,omitempty"`
 }
 
 // Shape is a named type of the model.
@@ -66,13 +70,19 @@ type Shape struct {
 	Fault     bool                 `json:"fault,omitempty"`
 	Sensitive bool                 `json:"sensitive,omitempty"`
 	Document  bool                 `json:"document,omitempty"`
-	Error     *struct {
+	// TimestampFormat is only accepted on shapes no generated operation
+	// reaches (check rejects it otherwise).
+	TimestampFormat string `json:"timestampFormat,omitempty"`
+	Error           *struct {
 		HTTPStatusCode int  `json:"httpStatusCode"`
 		SenderFault    bool `json:"senderFault"`
 	} `json:"error,omitempty"`
 
 	name string
 }
+
+// isJSONProtocol reports whether the model is an awsJson (RPC) service.
+func isJSONProtocol(m *Model) bool { return m.Metadata["protocol"] == "json" }
 
 // IsRequired reports whether member is required in the structure.
 func (s *Shape) IsRequired(member string) bool {
@@ -102,6 +112,15 @@ type Overlay struct {
 	Members    map[string]map[string]*ShapeRef `json:"members"`
 	EnumValues map[string][]string             `json:"enumValues"`
 	Patterns   map[string]PatternFix           `json:"patterns"`
+	// Package is the Go package generated ("api" when empty).
+	Package string `json:"package,omitempty"`
+	// Operations, when set, are the only operations generated: the model
+	// is pruned to them and the shapes they reach (plus KeepShapes), so a
+	// large model can be vendored whole and served in part.
+	Operations []string `json:"operations,omitempty"`
+	// KeepShapes are kept although no generated operation reaches them
+	// (errors the protocol runtime raises, such as ValidationException).
+	KeepShapes []string `json:"keepShapes,omitempty"`
 	// DropConstraints removes constraints the model states but AWS
 	// demonstrably does not enforce.
 	DropConstraints map[string]struct {
@@ -191,6 +210,9 @@ func Load(modelPath, overlayPath string) (*Model, *Overlay, error) {
 			}
 		}
 	}
+	if err := prune(&m, &o); err != nil {
+		return nil, nil, err
+	}
 	for name, s := range m.Shapes {
 		s.name = name
 	}
@@ -200,6 +222,74 @@ func Load(modelPath, overlayPath string) (*Model, *Overlay, error) {
 	return &m, &o, nil
 }
 
+// prune keeps only the overlay's operations and the shapes reachable from
+// them (inputs, outputs, errors) and from KeepShapes. Without an operation
+// list the model is kept whole.
+func prune(m *Model, o *Overlay) error {
+	if len(o.Operations) == 0 {
+		if len(o.KeepShapes) > 0 {
+			return fmt.Errorf("overlay keepShapes without operations")
+		}
+		return nil
+	}
+	ops := map[string]*Operation{}
+	for _, name := range o.Operations {
+		op, ok := m.Operations[name]
+		if !ok {
+			return fmt.Errorf("overlay operations: %s is not an operation of the model", name)
+		}
+		ops[name] = op
+	}
+	seen := map[string]bool{}
+	var walk func(name string) error
+	walk = func(name string) error {
+		if seen[name] {
+			return nil
+		}
+		s, ok := m.Shapes[name]
+		if !ok {
+			return fmt.Errorf("unknown shape %s", name)
+		}
+		seen[name] = true
+		refs := []*ShapeRef{s.Member, s.Key, s.Value}
+		for _, r := range s.Members {
+			refs = append(refs, r)
+		}
+		for _, r := range refs {
+			if r != nil {
+				if err := walk(r.Shape); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	roots := append([]string(nil), o.KeepShapes...)
+	for _, op := range ops {
+		if op.Input != nil {
+			roots = append(roots, op.Input.Shape)
+		}
+		if op.Output != nil {
+			roots = append(roots, op.Output.Shape)
+		}
+		for _, e := range op.Errors {
+			roots = append(roots, e.Shape)
+		}
+	}
+	for _, r := range roots {
+		if err := walk(r); err != nil {
+			return err
+		}
+	}
+	for name := range m.Shapes {
+		if !seen[name] {
+			delete(m.Shapes, name)
+		}
+	}
+	m.Operations = ops
+	return nil
+}
+
 // check rejects model constructs the generator does not handle.
 func check(m *Model) error {
 	for name, s := range m.Shapes {
@@ -207,6 +297,9 @@ func check(m *Model) error {
 		case "structure", "list", "map", "string", "integer", "long", "double", "float", "boolean", "timestamp":
 		default:
 			return fmt.Errorf("shape %s: unsupported type %q", name, s.Type)
+		}
+		if s.TimestampFormat != "" {
+			return fmt.Errorf("shape %s: timestampFormat %q is not supported", name, s.TimestampFormat)
 		}
 		refs := []*ShapeRef{s.Member, s.Key, s.Value}
 		for _, r := range s.Members {
@@ -236,7 +329,9 @@ func check(m *Model) error {
 			return fmt.Errorf("operation %s: no input or output shape", name)
 		}
 		for _, e := range op.Errors {
-			if s := m.Shapes[e.Shape]; s == nil || !s.Exception || s.Error == nil {
+			// awsJson models give most exceptions no status: 400, or 500
+			// for faults (see errorStatus).
+			if s := m.Shapes[e.Shape]; s == nil || !s.Exception || (s.Error == nil && !isJSONProtocol(m)) {
 				return fmt.Errorf("operation %s: error %s is not an exception shape", name, e.Shape)
 			}
 		}

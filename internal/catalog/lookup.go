@@ -1,0 +1,88 @@
+package catalog
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/api/glueapi"
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// LookupTable implements cleanrooms.Catalog: the Clean Rooms view of a
+// table of accountID's catalog in region. Names are matched without regard
+// to case, as Glue does; column names come back lower-cased, as Hive, Athena
+// and Clean Rooms read them. It returns cleanrooms.ErrNotFound when the
+// database or table does not exist.
+func (s *Service) LookupTable(ctx context.Context, accountID, region, database, table string) (*cleanrooms.CatalogTable, error) {
+	var rec *cleanrooms.CatalogTableRecord
+	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
+		var err error
+		rec, err = tx.GetCatalogTable(ctx, accountID, region, strings.ToLower(database), strings.ToLower(table))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	st, err := decodeTable(rec)
+	if err != nil {
+		return nil, err
+	}
+	return catalogView(rec, st.Table), nil
+}
+
+// catalogView derives the Clean Rooms view from a Glue table.
+func catalogView(rec *cleanrooms.CatalogTableRecord, t *glueapi.Table) *cleanrooms.CatalogTable {
+	ct := &cleanrooms.CatalogTable{
+		AccountID:       rec.AccountID,
+		Region:          rec.Region,
+		DatabaseName:    rec.DatabaseName,
+		Name:            rec.Name,
+		PartitionKeys:   columns(t.PartitionKeys),
+		SerdeParameters: map[string]string{},
+		Parameters:      copyMap(t.Parameters),
+	}
+	if sd := t.StorageDescriptor; sd != nil {
+		ct.Columns = columns(sd.Columns)
+		ct.Location = deref(sd.Location)
+		ct.InputFormat = deref(sd.InputFormat)
+		if sd.SerdeInfo != nil {
+			ct.SerializationLibrary = deref(sd.SerdeInfo.SerializationLibrary)
+			ct.SerdeParameters = copyMap(sd.SerdeInfo.Parameters)
+		}
+		// Athena reads skip.header.line.count from the table's parameters;
+		// the CLI and crawlers sometimes put it in the storage
+		// descriptor's. The table's own value wins.
+		for k, v := range sd.Parameters {
+			if _, ok := ct.Parameters[k]; !ok {
+				ct.Parameters[k] = v
+			}
+		}
+	}
+	if ct.Columns == nil {
+		ct.Columns = []cleanrooms.CatalogColumn{}
+	}
+	return ct
+}
+
+func columns(cs []glueapi.Column) []cleanrooms.CatalogColumn {
+	out := make([]cleanrooms.CatalogColumn, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, cleanrooms.CatalogColumn{Name: strings.ToLower(deref(c.Name)), Type: strings.ToLower(deref(c.Type))})
+	}
+	return out
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

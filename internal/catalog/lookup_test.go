@@ -1,0 +1,165 @@
+package catalog_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/glue/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// Table definitions as `aws glue create-table --table-input file://...`
+// takes them (the JSON a user writes), for each format the data plane reads.
+var formatTables = []struct {
+	name  string
+	input string
+	want  cleanrooms.CatalogTable
+}{
+	{
+		name: "csv_lazysimple",
+		input: `{
+  "Name": "Users_CSV",
+  "TableType": "EXTERNAL_TABLE",
+  "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+  "PartitionKeys": [{"Name": "DT", "Type": "string"}],
+  "StorageDescriptor": {
+    "Columns": [{"Name": "User_ID", "Type": "BIGINT"}, {"Name": "email", "Type": "string"}],
+    "Location": "s3://acme-data/users/",
+    "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+    "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+    "SerdeInfo": {
+      "SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+      "Parameters": {"field.delim": ",", "serialization.format": ","}
+    }
+  }
+}`,
+		want: cleanrooms.CatalogTable{
+			Name:                 "users_csv",
+			Columns:              []cleanrooms.CatalogColumn{{Name: "user_id", Type: "bigint"}, {Name: "email", Type: "string"}},
+			PartitionKeys:        []cleanrooms.CatalogColumn{{Name: "dt", Type: "string"}},
+			Location:             "s3://acme-data/users/",
+			InputFormat:          "org.apache.hadoop.mapred.TextInputFormat",
+			SerializationLibrary: "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+			SerdeParameters:      map[string]string{"field.delim": ",", "serialization.format": ","},
+			Parameters:           map[string]string{"classification": "csv", "skip.header.line.count": "1"},
+		},
+	},
+	{
+		name: "csv_opencsv",
+		input: `{
+  "Name": "orders",
+  "StorageDescriptor": {
+    "Columns": [{"Name": "id", "Type": "string"}, {"Name": "amount", "Type": "decimal(10,2)"}],
+    "Location": "s3://acme-data/orders/",
+    "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+    "SerdeInfo": {
+      "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+      "Parameters": {"separatorChar": ";", "quoteChar": "\"", "escapeChar": "\\"}
+    },
+    "Parameters": {"skip.header.line.count": "1"}
+  }
+}`,
+		want: cleanrooms.CatalogTable{
+			Name:                 "orders",
+			Columns:              []cleanrooms.CatalogColumn{{Name: "id", Type: "string"}, {Name: "amount", Type: "decimal(10,2)"}},
+			PartitionKeys:        []cleanrooms.CatalogColumn{},
+			Location:             "s3://acme-data/orders/",
+			InputFormat:          "org.apache.hadoop.mapred.TextInputFormat",
+			SerializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+			SerdeParameters:      map[string]string{"separatorChar": ";", "quoteChar": "\"", "escapeChar": "\\"},
+			// The storage descriptor's skip.header.line.count is seen too.
+			Parameters: map[string]string{"skip.header.line.count": "1"},
+		},
+	},
+	{
+		name: "parquet",
+		input: `{
+  "Name": "events",
+  "Parameters": {"classification": "parquet"},
+  "StorageDescriptor": {
+    "Columns": [{"Name": "ts", "Type": "timestamp"}, {"Name": "n", "Type": "int"}],
+    "Location": "s3://acme-data/events/",
+    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}
+  }
+}`,
+		want: cleanrooms.CatalogTable{
+			Name:                 "events",
+			Columns:              []cleanrooms.CatalogColumn{{Name: "ts", Type: "timestamp"}, {Name: "n", Type: "int"}},
+			PartitionKeys:        []cleanrooms.CatalogColumn{},
+			Location:             "s3://acme-data/events/",
+			InputFormat:          "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+			SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+			SerdeParameters:      map[string]string{},
+			Parameters:           map[string]string{"classification": "parquet"},
+		},
+	},
+	{
+		name: "json_openx",
+		input: `{
+  "Name": "clicks",
+  "PartitionKeys": [{"Name": "year", "Type": "int"}, {"Name": "month", "Type": "int"}],
+  "StorageDescriptor": {
+    "Columns": [{"Name": "url", "Type": "string"}, {"Name": "tags", "Type": "array<string>"}],
+    "Location": "s3://acme-data/clicks/",
+    "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+    "SerdeInfo": {
+      "SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe",
+      "Parameters": {"ignore.malformed.json": "true"}
+    }
+  }
+}`,
+		want: cleanrooms.CatalogTable{
+			Name:                 "clicks",
+			Columns:              []cleanrooms.CatalogColumn{{Name: "url", Type: "string"}, {Name: "tags", Type: "array<string>"}},
+			PartitionKeys:        []cleanrooms.CatalogColumn{{Name: "year", Type: "int"}, {Name: "month", Type: "int"}},
+			Location:             "s3://acme-data/clicks/",
+			InputFormat:          "org.apache.hadoop.mapred.TextInputFormat",
+			SerializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+			SerdeParameters:      map[string]string{"ignore.malformed.json": "true"},
+			Parameters:           map[string]string{},
+		},
+	},
+}
+
+func TestLookupTableFormats(t *testing.T) {
+	e := newEnv(t, "")
+	c := e.client(acctA)
+	mustCreateDatabase(t, c, "Acme")
+	for _, tc := range formatTables {
+		t.Run(tc.name, func(t *testing.T) {
+			var in types.TableInput
+			if err := json.Unmarshal([]byte(tc.input), &in); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.CreateTable(ctx(t), &glue.CreateTableInput{DatabaseName: aws.String("acme"), TableInput: &in}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.svc.LookupTable(ctx(t), acctA, region, "ACME", tc.want.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			want.AccountID, want.Region, want.DatabaseName = acctA, region, "acme"
+			if d := cmp.Diff(&want, got); d != "" {
+				t.Errorf("LookupTable (-want +got):\n%s", d)
+			}
+		})
+	}
+	for _, miss := range []struct{ acct, region, db, table string }{
+		{acctB, region, "acme", "orders"},        // another account
+		{acctA, "eu-west-1", "acme", "orders"},   // another region
+		{acctA, region, "nodb", "orders"},        // no such database
+		{acctA, region, "acme", "no_such_table"}, // no such table
+	} {
+		if _, err := e.svc.LookupTable(ctx(t), miss.acct, miss.region, miss.db, miss.table); !errors.Is(err, cleanrooms.ErrNotFound) {
+			t.Errorf("LookupTable%v: %v, want ErrNotFound", miss, err)
+		}
+	}
+}
