@@ -146,4 +146,3 @@ func (s *Server) Put(ctx context.Context, bucket, key string, r io.Reader, size 
 	}
 	return quote(o.ETag), nil
 }
-

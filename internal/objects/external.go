@@ -130,4 +130,3 @@ func (e *External) Put(ctx context.Context, bucket, key string, r io.Reader, siz
 	}
 	return aws.ToString(out.ETag), nil
 }
-
