@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -113,9 +114,8 @@ func (e *External) Open(ctx context.Context, bucket, key string) (io.ReadCloser,
 		LastModified: aws.ToTime(out.LastModified)}, nil
 }
 
-// Put implements Objects with PutObject; r is streamed when it is not
-// seekable (the SDK then sends an unsigned-payload body), so size must
-// be known (-1 is rejected).
+// Put implements Objects with PutObject; r is streamed, so size must be
+// known (-1 is rejected).
 func (e *External) Put(ctx context.Context, bucket, key string, r io.Reader, size int64, contentType string) (string, error) {
 	if size < 0 {
 		return "", errors.New("objects: an external Put needs the size")
@@ -124,7 +124,13 @@ func (e *External) Put(ctx context.Context, bucket, key string, r io.Reader, siz
 	if contentType != "" {
 		in.ContentType = &contentType
 	}
-	out, err := e.c.PutObject(ctx, in)
+	// A reader that cannot seek cannot be hashed before it is sent: send
+	// it as UNSIGNED-PAYLOAD (over https the transport protects it).
+	var opts []func(*s3.Options)
+	if _, ok := r.(io.Seeker); !ok {
+		opts = append(opts, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	}
+	out, err := e.c.PutObject(ctx, in, opts...)
 	if err != nil {
 		return "", externalErr(err)
 	}
