@@ -66,6 +66,10 @@ func TestAWSCLI(t *testing.T) {
 	os.WriteFile(big, data, 0o600)
 
 	run(acctA, "s3", "mb", "s3://acme-data")
+	run(acctB, "s3", "mb", "s3://b-data")
+	if ls := run(acctA, "s3", "ls"); !strings.Contains(ls, "acme-data") || strings.Contains(ls, "b-data") {
+		t.Errorf("s3 ls (buckets) for A:\n%s", ls)
+	}
 	run(acctA, "s3", "cp", small, "s3://acme-data/users/part-0.csv")
 	run(acctA, "s3", "cp", big, "s3://acme-data/blobs/big.bin")
 	ls := run(acctA, "s3", "ls", "s3://acme-data/", "--recursive")

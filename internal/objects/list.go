@@ -64,7 +64,7 @@ func encodeToken(last string, isPrefix bool) string {
 
 func decodeToken(t string) (after string, skip bool, err error) {
 	raw, derr := base64.RawURLEncoding.DecodeString(t)
-	if derr != nil || len(raw) == 0 || (raw[0] != 'k' && raw[0] != 'p') {
+	if derr != nil || len(raw) == 0 || (raw[0] != 'k' && raw[0] != 'p') || !storableText(string(raw)) {
 		return "", false, errorf("InvalidArgument", 400, "The continuation token provided is incorrect")
 	}
 	return string(raw[1:]), raw[0] == 'p', nil

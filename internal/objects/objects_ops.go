@@ -45,10 +45,23 @@ func objectHeaders(h http.Header) (contentType string, stored map[string]string,
 		}
 	}
 	contentType = h.Get("Content-Type")
+	for _, v := range append([]string{contentType}, mapValues(stored)...) {
+		if !storableText(v) {
+			return "", nil, errorf("InvalidArgument", 400, "Header values must be UTF-8 without NUL.")
+		}
+	}
 	if contentType == "" {
 		contentType = "binary/octet-stream" // S3's default
 	}
 	return contentType, stored, nil
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
 }
 
 func withoutToken(header, token string) string {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
@@ -99,6 +100,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := &req{w: w, r: r, ctx: r.Context(), caller: caller, bucket: bucket, key: key, q: r.URL.Query()}
+	// Names and parameters are stored and compared as UTF-8 text
+	// (PostgreSQL rejects anything else): reject them here, as a 400.
+	if !storableText(bucket) || !storableText(key) {
+		writeError(w, r, errorf("InvalidURI", 400, "Couldn't parse the specified URI: bucket and key must be UTF-8 without NUL."), "", "")
+		return
+	}
+	for k, vs := range q.q {
+		for _, v := range vs {
+			if !storableText(v) {
+				writeError(w, r, errorf("InvalidArgument", 400, "Query parameter "+k+" must be UTF-8 without NUL."), bucket, key)
+				return
+			}
+		}
+	}
 	if err := s.route(q); err != nil {
 		s.fail(q, err)
 	}
@@ -132,6 +147,9 @@ func splitPath(u *url.URL) (bucket, key string, err error) {
 	}
 	return bucket, key, nil
 }
+
+// storableText reports whether s can be stored as TEXT by both engines.
+func storableText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 func notImplemented(what string) *s3Error {
 	return errorf("NotImplemented", 501, "A header or query you provided implies functionality that is not implemented: "+what)
