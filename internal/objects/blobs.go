@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // blobStore keeps object bytes. A blob is written once through a
@@ -56,7 +57,25 @@ func newDiskBlobs(dir string) (*diskBlobs, error) {
 			return nil, fmt.Errorf("objects: %w", err)
 		}
 	}
-	return &diskBlobs{dir: dir}, nil
+	b := &diskBlobs{dir: dir}
+	b.sweepTmp(time.Now().Add(-staleTmp))
+	return b, nil
+}
+
+// staleTmp is how long a temporary blob may go unwritten before it is
+// taken for the leftover of a crashed write. Replicas share the directory,
+// so a fresh temporary file may be another process's upload in progress
+// (its mtime moves with every write).
+const staleTmp = time.Hour
+
+// sweepTmp removes temporary blobs not written to since before.
+func (b *diskBlobs) sweepTmp(before time.Time) {
+	entries, _ := os.ReadDir(filepath.Join(b.dir, "tmp"))
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(before) {
+			os.Remove(filepath.Join(b.dir, "tmp", e.Name()))
+		}
+	}
 }
 
 func (b *diskBlobs) path(id string) string { return filepath.Join(b.dir, "blobs", id[:2], id) }
