@@ -57,6 +57,10 @@ func TestEmbeddedObjects(t *testing.T) {
 	f := newFixture(t, true)
 	must(client(f.url, acctA).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tables")}))
 	exercise(t, f.srv, "tables")
+	// Three objects; the failed Put (missing bucket) left no blob behind.
+	if n := countBlobs(t, f.dir); n != 3 {
+		t.Errorf("%d blobs, want 3", n)
+	}
 	if owner, err := f.srv.BucketOwner(context.Background(), "tables"); owner != acctA || err != nil {
 		t.Errorf("BucketOwner = %q, %v", owner, err)
 	}
