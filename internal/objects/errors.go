@@ -104,6 +104,27 @@ var hostID = func() string {
 	return hex.EncodeToString(b)
 }()
 
+// WriteAuthError answers a failure the server found before the handler
+// ran (authentication), given as the JSON services' code, status and
+// message (server.Endpoint.WriteError): it is renamed to S3's code (see
+// AuthErrorCode) and written as S3's XML error.
+func WriteAuthError(w http.ResponseWriter, r *http.Request, jsonCode string, status int, message string) {
+	if status >= 500 {
+		WriteError(w, r, "InternalError", http.StatusInternalServerError, errInternal().Message)
+		return
+	}
+	code, st := AuthErrorCode(jsonCode)
+	switch code {
+	case "InvalidAccessKeyId":
+		message = "The AWS Access Key Id you provided does not exist in our records."
+	case "AccessDenied":
+		if message == "" || message == "Missing Authentication Token" {
+			message = "Access Denied"
+		}
+	}
+	WriteError(w, r, code, st, message)
+}
+
 // AuthErrorCode maps the authentication error codes of the JSON services
 // (what internal/protocol/sigv4 returns) onto S3's codes and statuses.
 func AuthErrorCode(jsonCode string) (code string, status int) {

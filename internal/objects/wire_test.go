@@ -152,3 +152,25 @@ func TestAuthErrorCode(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteAuthError(t *testing.T) {
+	for _, c := range []struct {
+		code   string
+		status int
+		want   string
+		wantSt int
+	}{
+		{"UnrecognizedClientException", 403, "InvalidAccessKeyId", 403},
+		{"InvalidSignatureException", 403, "SignatureDoesNotMatch", 403},
+		{"MissingAuthenticationTokenException", 403, "AccessDenied", 403},
+		{"InternalServerException", 500, "InternalError", 500},
+	} {
+		rec := &recorder{h: http.Header{}}
+		WriteAuthError(rec, must(http.NewRequest("PUT", "/b/k", nil)), c.code, c.status, "msg")
+		var e errorBody
+		if err := xml.Unmarshal(rec.body.Bytes(), &e); err != nil || e.Code != c.want || rec.status != c.wantSt ||
+			rec.h.Get("x-amz-request-id") == "" {
+			t.Errorf("WriteAuthError(%s) = %d %s (%v)", c.code, rec.status, rec.body.String(), err)
+		}
+	}
+}
