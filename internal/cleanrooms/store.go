@@ -68,6 +68,7 @@ type ReadTx interface {
 	MembershipReads
 	TagReads
 	CatalogReads
+	ObjectReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -80,6 +81,7 @@ type Tx interface {
 	MembershipWrites
 	TagWrites
 	CatalogWrites
+	ObjectWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

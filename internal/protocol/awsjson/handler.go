@@ -95,8 +95,8 @@ func decodeBody(body []byte, in glueapi.Input) error {
 	if body[0] != '{' {
 		return serializationError("The request body must be a JSON object.")
 	}
-	if exact, changed := restjson.DropFoldedKeys(body, reflect.TypeOf(in)); changed {
-		body = exact
+	if err := restjson.PrepareJSONBody(body, reflect.TypeOf(in)); err != nil {
+		return err
 	}
 	err := json.Unmarshal(body, in)
 	if err == nil {

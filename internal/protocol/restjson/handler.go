@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 )
@@ -231,11 +230,8 @@ func decodeBody(body []byte, in api.Input) error {
 	}
 	// encoding/json would replace invalid UTF-8 (and unpaired surrogate
 	// escapes) with U+FFFD, so that different names and tag keys collide.
-	if !utf8.Valid(body) {
-		return serializationError("The request body is not valid UTF-8.")
-	}
-	if err := blankFoldedKeys(body, reflect.TypeOf(in)); err != nil {
-		return serializationError("The request body is not valid JSON: " + err.Error() + ".")
+	if err := PrepareJSONBody(body, reflect.TypeOf(in)); err != nil {
+		return err
 	}
 	err := json.Unmarshal(body, in)
 	if err == nil {

@@ -2,22 +2,28 @@ package restjson
 
 import (
 	"context"
-	"net/http"
 	"reflect"
+	"unicode/utf8"
 )
 
 // What the other JSON protocol (internal/protocol/awsjson) shares with
 // rest-json: exact member-name matching, the bounded body read, and the
 // operation name the access log reads.
 
-// DropFoldedKeys removes the keys of body that only case-fold to a member
-// name of t, so that encoding/json ignores them as AWS does. It returns
-// the body unchanged and false when there are none.
-func DropFoldedKeys(body []byte, t reflect.Type) ([]byte, bool) { return dropFoldedKeys(body, t) }
-
-// ReadBody reads at most limit bytes of the request body; a larger body is
-// RequestEntityTooLargeException, a failed read SerializationException.
-func ReadBody(r *http.Request, limit int64) ([]byte, error) { return readBody(r, limit) }
+// PrepareJSONBody readies a JSON object body for encoding/json.Unmarshal
+// into a value of type t the way AWS reads it: invalid UTF-8 and unpaired
+// surrogate escapes are refused (encoding/json would rewrite them to
+// U+FFFD), and keys that only case-fold to a member name are blanked in
+// place so that they are ignored. The error is a SerializationException.
+func PrepareJSONBody(body []byte, t reflect.Type) error {
+	if !utf8.Valid(body) {
+		return serializationError("The request body is not valid UTF-8.")
+	}
+	if err := blankFoldedKeys(body, t); err != nil {
+		return serializationError("The request body is not valid JSON: " + err.Error() + ".")
+	}
+	return nil
+}
 
 // SetOperationName records the operation a handler matched, for
 // OperationName (when the context has the slot).

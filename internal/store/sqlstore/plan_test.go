@@ -40,6 +40,11 @@ func TestQueryPlans(t *testing.T) {
 		}
 		rows.Close()
 		for _, step := range plan {
+			// EXISTS (...) checks read no table themselves: their
+			// subqueries are the steps that must seek.
+			if step == "SCAN CONSTANT ROW" || strings.HasPrefix(step, "SCALAR SUBQUERY") {
+				continue
+			}
 			if !strings.HasPrefix(step, "SEARCH") || strings.Contains(step, "TEMP B-TREE") {
 				t.Errorf("plan %q of %s is not an index seek", plan, q)
 			}

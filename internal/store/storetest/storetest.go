@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"Counts", countTests},
 		{"Tags", tagTests},
 		{"Catalog", catalogTests},
+
+		{"Objects", objectTests},
 		{"Pagination", paginationTests},
 		{"Transactions", transactionTests},
 		{"Concurrency", concurrencyTests},
