@@ -67,6 +67,7 @@ type ReadTx interface {
 	CollaborationReads
 	MembershipReads
 	TagReads
+	AnalysisTemplateReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -78,6 +79,7 @@ type Tx interface {
 	CollaborationWrites
 	MembershipWrites
 	TagWrites
+	AnalysisTemplateWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the
