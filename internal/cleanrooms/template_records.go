@@ -18,6 +18,9 @@ type AnalysisTemplate struct {
 	Region          string
 	MembershipID    string
 	CollaborationID string
+	// CollaborationCreatorAccountID is the account in the collaboration's
+	// ARN, kept here (it never changes) so that a template reads alone.
+	CollaborationCreatorAccountID string
 
 	Name        string
 	Description string

@@ -9,7 +9,7 @@ import (
 )
 
 var templateCols = []string{
-	"id", "account_id", "region", "membership_id", "collaboration_id",
+	"id", "account_id", "region", "membership_id", "collaboration_id", "collaboration_creator_account_id",
 	"name", "description", "format", "source_text", "source_artifacts", "artifact_hashes",
 	"parameters", "referenced_tables", "error_message_type", "synthetic_data",
 	"create_time", "update_time",
@@ -35,6 +35,7 @@ func templateArgs(t *cleanrooms.AnalysisTemplate) ([]any, error) {
 	p.add(t.Region)
 	p.add(t.MembershipID)
 	p.add(t.CollaborationID)
+	p.add(t.CollaborationCreatorAccountID)
 	p.add(t.Name)
 	p.add(t.Description)
 	p.add(t.Format)
@@ -76,7 +77,7 @@ type templateRow struct {
 func (r *templateRow) dest() []any {
 	t := &r.t
 	return []any{
-		&t.ID, &t.AccountID, &t.Region, &t.MembershipID, &t.CollaborationID,
+		&t.ID, &t.AccountID, &t.Region, &t.MembershipID, &t.CollaborationID, &t.CollaborationCreatorAccountID,
 		&t.Name, &t.Description, &t.Format, &r.text, &r.artifacts, &r.hashes,
 		&r.parameters, &r.tables, &t.ErrorMessageType, &r.synthetic,
 		&r.createTime, &r.updateTime,

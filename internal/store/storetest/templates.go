@@ -25,6 +25,7 @@ var analysisTemplateTests = []test{
 func fullTemplate(id, membershipID, collaborationID, accountID string) *cleanrooms.AnalysisTemplate {
 	return &cleanrooms.AnalysisTemplate{
 		ID: id, AccountID: accountID, Region: "us-east-1", MembershipID: membershipID, CollaborationID: collaborationID,
+		CollaborationCreatorAccountID: acctA,
 		Name:        "template ☃ " + id,
 		Description: "line 1\nline 2\t'single' \"double\" \\ % _ ;--",
 		Format:      cleanrooms.FormatSQL,
@@ -46,6 +47,7 @@ func fullTemplate(id, membershipID, collaborationID, accountID string) *cleanroo
 func pysparkTemplate(id, membershipID, collaborationID, accountID string) *cleanrooms.AnalysisTemplate {
 	return &cleanrooms.AnalysisTemplate{
 		ID: id, AccountID: accountID, Region: "eu-west-1", MembershipID: membershipID, CollaborationID: collaborationID,
+		CollaborationCreatorAccountID: acctC,
 		Name: "p", Format: cleanrooms.FormatPySpark10,
 		Artifacts: &cleanrooms.TemplateArtifacts{
 			EntryPoint:          cleanrooms.S3Location{Bucket: "code", Key: "main.py"},

@@ -12,6 +12,7 @@ CREATE TABLE analysis_templates (
     region             TEXT    NOT NULL,
     membership_id      TEXT    NOT NULL REFERENCES memberships (id),
     collaboration_id   TEXT    NOT NULL REFERENCES collaborations (id),
+    collaboration_creator_account_id TEXT NOT NULL,
     name               TEXT    NOT NULL,
     description        TEXT    NOT NULL,
     format             TEXT    NOT NULL,
