@@ -26,10 +26,10 @@ func fullTemplate(id, membershipID, collaborationID, accountID string) *cleanroo
 	return &cleanrooms.AnalysisTemplate{
 		ID: id, AccountID: accountID, Region: "us-east-1", MembershipID: membershipID, CollaborationID: collaborationID,
 		CollaborationCreatorAccountID: acctA,
-		Name:        "template ☃ " + id,
-		Description: "line 1\nline 2\t'single' \"double\" \\ % _ ;--",
-		Format:      cleanrooms.FormatSQL,
-		Text:        ptr("SELECT a, 'it''s' FROM users u JOIN \"purchases\" p ON u.id = p.uid WHERE b = :param1 -- ☃\n"),
+		Name:                          "template ☃ " + id,
+		Description:                   "line 1\nline 2\t'single' \"double\" \\ % _ ;--",
+		Format:                        cleanrooms.FormatSQL,
+		Text:                          ptr("SELECT a, 'it''s' FROM users u JOIN \"purchases\" p ON u.id = p.uid WHERE b = :param1 -- ☃\n"),
 		Parameters: []cleanrooms.TemplateParameter{
 			{Name: "param1", Type: "VARCHAR", DefaultValue: ptr("")},
 			{Name: "p2", Type: "INTEGER"},
@@ -48,7 +48,7 @@ func pysparkTemplate(id, membershipID, collaborationID, accountID string) *clean
 	return &cleanrooms.AnalysisTemplate{
 		ID: id, AccountID: accountID, Region: "eu-west-1", MembershipID: membershipID, CollaborationID: collaborationID,
 		CollaborationCreatorAccountID: acctC,
-		Name: "p", Format: cleanrooms.FormatPySpark10,
+		Name:                          "p", Format: cleanrooms.FormatPySpark10,
 		Artifacts: &cleanrooms.TemplateArtifacts{
 			EntryPoint:          cleanrooms.S3Location{Bucket: "code", Key: "main.py"},
 			AdditionalArtifacts: []cleanrooms.S3Location{{Bucket: "code", Key: "lib.zip"}},
