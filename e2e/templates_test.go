@@ -422,3 +422,53 @@ func TestAnalysisTemplateQuotaAndPages(t *testing.T) {
 	_, err = w.B.ListCollaborationAnalysisTemplates(ctx, &cleanrooms.ListCollaborationAnalysisTemplatesInput{CollaborationIdentifier: aws.String(w.collabID), NextToken: token})
 	wantValidation(t, err)
 }
+
+// Concurrent creates never exceed the quota, and every acknowledged
+// template is listed.
+func TestAnalysisTemplateConcurrentQuota(t *testing.T) {
+	w := newTemplateWorld(t)
+	const n = 40
+	errs := make(chan error, n)
+	ids := make(chan string, n)
+	for i := range n {
+		go func() {
+			out, err := w.B.CreateAnalysisTemplate(t.Context(), sqlTemplate(*w.mB.Id, fmt.Sprintf("c%d", i), "SELECT 1"))
+			if err == nil {
+				ids <- *out.AnalysisTemplate.Id
+			}
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range n {
+		if err := <-errs; err == nil {
+			ok++
+		} else {
+			wantQuota(t, err, "Analysis templates per membership", 25)
+		}
+	}
+	close(ids)
+	if ok != 25 {
+		t.Errorf("%d concurrent creates succeeded, want exactly 25", ok)
+	}
+	var acked []string
+	for id := range ids {
+		acked = append(acked, id)
+	}
+	var listed []string
+	p := cleanrooms.NewListAnalysisTemplatesPaginator(w.B, &cleanrooms.ListAnalysisTemplatesInput{MembershipIdentifier: w.mB.Id})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range page.AnalysisTemplateSummaries {
+			listed = append(listed, *s.Id)
+		}
+	}
+	slices.Sort(acked)
+	slices.Sort(listed)
+	if d := diff(acked, listed); d != "" {
+		t.Errorf("listed templates vs acknowledged creates (-acked +listed):\n%s", d)
+	}
+}
