@@ -472,3 +472,37 @@ func TestAnalysisTemplateConcurrentQuota(t *testing.T) {
 		t.Errorf("listed templates vs acknowledged creates (-acked +listed):\n%s", d)
 	}
 }
+
+// A member the creator removes keeps read, update (description) and
+// delete access to its templates, cannot add any, and the others still
+// see them.
+func TestAnalysisTemplatesOfRemovedMember(t *testing.T) {
+	w := newTemplateWorld(t)
+	ctx := t.Context()
+	tB := mustCreateTemplate(t, w.B, sqlTemplate(*w.mB.Id, "before removal", "SELECT 1"))
+	if _, err := w.A.DeleteMember(ctx, &cleanrooms.DeleteMemberInput{CollaborationIdentifier: aws.String(w.collabID), AccountId: aws.String(acctB)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.B.CreateAnalysisTemplate(ctx, sqlTemplate(*w.mB.Id, "after removal", "SELECT 1"))
+	wantConflict(t, err, types.ConflictExceptionReasonInvalidState)
+	if _, err := w.B.UpdateAnalysisTemplate(ctx, &cleanrooms.UpdateAnalysisTemplateInput{MembershipIdentifier: w.mB.Id, AnalysisTemplateIdentifier: tB.Id, Description: aws.String("x")}); err != nil {
+		t.Errorf("removed member's UpdateAnalysisTemplate: %v", err)
+	}
+	if _, err := w.B.GetAnalysisTemplate(ctx, &cleanrooms.GetAnalysisTemplateInput{MembershipIdentifier: w.mB.Id, AnalysisTemplateIdentifier: tB.Id}); err != nil {
+		t.Errorf("removed member's GetAnalysisTemplate: %v", err)
+	}
+	// B is no longer an ACTIVE member: the collaboration views are closed to it.
+	_, err = w.B.ListCollaborationAnalysisTemplates(ctx, &cleanrooms.ListCollaborationAnalysisTemplatesInput{CollaborationIdentifier: aws.String(w.collabID)})
+	wantAccessDenied(t, err)
+	if _, err := w.A.GetCollaborationAnalysisTemplate(ctx, &cleanrooms.GetCollaborationAnalysisTemplateInput{CollaborationIdentifier: aws.String(w.collabID), AnalysisTemplateArn: tB.Arn}); err != nil {
+		t.Errorf("creator reading the removed member's template: %v", err)
+	}
+	_, err = w.B.DeleteMembership(ctx, &cleanrooms.DeleteMembershipInput{MembershipIdentifier: w.mB.Id})
+	wantConflict(t, err, types.ConflictExceptionReasonSubresourcesExist)
+	if _, err := w.B.DeleteAnalysisTemplate(ctx, &cleanrooms.DeleteAnalysisTemplateInput{MembershipIdentifier: w.mB.Id, AnalysisTemplateIdentifier: tB.Id}); err != nil {
+		t.Fatalf("removed member deleting its template: %v", err)
+	}
+	if _, err := w.B.DeleteMembership(ctx, &cleanrooms.DeleteMembershipInput{MembershipIdentifier: w.mB.Id}); err != nil {
+		t.Fatalf("DeleteMembership of the removed, emptied membership: %v", err)
+	}
+}

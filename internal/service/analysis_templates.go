@@ -55,8 +55,8 @@ func (s *Service) checkNoTemplates(ctx context.Context, tx cleanrooms.ReadTx, me
 	return nil
 }
 
-// activeMembership is ownMembership for the writes that need the
-// membership ACTIVE (create, update).
+// activeMembership is ownMembership for CreateAnalysisTemplate, which
+// needs the membership ACTIVE.
 func activeMembership(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, id string) (*cleanrooms.Membership, *cleanrooms.Collaboration, error) {
 	ms, c, _, err := ownMembership(ctx, tx, caller, id)
 	if err != nil {
@@ -348,7 +348,9 @@ func (s *Service) UpdateAnalysisTemplate(ctx context.Context, in *api.UpdateAnal
 	caller := callerOf(ctx)
 	var out *api.AnalysisTemplate
 	err := s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
-		ms, _, err := activeMembership(ctx, tx, caller, *in.MembershipIdentifier)
+		// Any membership status: the model declares no ConflictException
+		// for this operation, and a description is harmless.
+		ms, _, _, err := ownMembership(ctx, tx, caller, *in.MembershipIdentifier)
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -19,6 +21,7 @@ var analysisTemplateTests = []test{
 	{"InvalidCursor", testTemplateInvalidCursor},
 	{"NoAliasing", testTemplateNoAliasing},
 	{"RolledBack", testTemplateRolledBack},
+	{"ConcurrentCountAndInsert", testTemplateConcurrentQuota},
 }
 
 // fullTemplate sets every field, with values that stress encodings.
@@ -350,4 +353,49 @@ func testTemplateRolledBack(t *testing.T, h *harness) {
 	wantErr(t, "Transact", err, boom)
 	_, err = h.getTemplate("t1")
 	wantErr(t, "GetAnalysisTemplate after rollback", err, cleanrooms.ErrNotFound)
+}
+
+// A count and an insert in one transaction are serializable: concurrent
+// transactions that each insert only below a limit never exceed it
+// (the service's quota check relies on it).
+func testTemplateConcurrentQuota(t *testing.T, h *harness) {
+	templateWorld(h)
+	const limit, workers = 5, 12
+	errFull := errors.New("full")
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = h.s.Transact(h.ctx, func(tx cleanrooms.Tx) error {
+				n, err := tx.CountAnalysisTemplatesOf(h.ctx, "m1")
+				if err != nil {
+					return err
+				}
+				if n >= limit {
+					return errFull
+				}
+				return tx.InsertAnalysisTemplate(h.ctx, fullTemplate(fmt.Sprintf("t%02d", i), "m1", "c1", acctA))
+			})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, errFull):
+			t.Errorf("worker %d: %v", i, err)
+		}
+	}
+	var n int
+	h.mustRead(func(tx cleanrooms.ReadTx) (err error) {
+		n, err = tx.CountAnalysisTemplatesOf(h.ctx, "m1")
+		return err
+	})
+	if ok != limit || n != limit {
+		t.Errorf("%d inserts committed and %d counted, want %d", ok, n, limit)
+	}
 }
