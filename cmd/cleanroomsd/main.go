@@ -49,7 +49,7 @@ func run(args []string) error {
 	creds := fs.String("credentials", env("CLEANROOMSD_CREDENTIALS", ""), "JSON file mapping access keys to accounts and secrets (env CLEANROOMSD_CREDENTIALS)")
 	verify := fs.String("verify-signatures", env("CLEANROOMSD_VERIFY_SIGNATURES", "auto"), "auto (verify when --credentials is given), true or false (env CLEANROOMSD_VERIFY_SIGNATURES)")
 	level := fs.String("log-level", env("CLEANROOMSD_LOG_LEVEL", "info"), "debug, info, warn or error (env CLEANROOMSD_LOG_LEVEL)")
-	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5 (env CLEANROOMSD_QUOTAS)")
+	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5,templates=25 (env CLEANROOMSD_QUOTAS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func run(args []string) error {
 }
 
 // parseQuotas reads "name=value,..." with the names collaborations,
-// memberships and members.
+// memberships, members and templates.
 func parseQuotas(s string) (service.Quotas, error) {
 	var q service.Quotas
 	if strings.TrimSpace(s) == "" {
@@ -121,8 +121,10 @@ func parseQuotas(s string) (service.Quotas, error) {
 			q.MembershipsPerAccount = n
 		case "members":
 			q.MembersPerCollaboration = n
+		case "templates":
+			q.AnalysisTemplatesPerMembership = n
 		default:
-			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members)", name)
+			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members, templates)", name)
 		}
 	}
 	return q, nil
