@@ -221,9 +221,22 @@ func TestDeleteMembershipWithTemplates(t *testing.T) {
 	}
 	msID := otherMS.MembershipSummaries[0].Id
 	out, err := f.s.CreateAnalysisTemplate(f.other, &api.CreateAnalysisTemplateInput{MembershipIdentifier: msID, Name: str("t"),
-		Format: api.AnalysisFormatSql, Source: &api.AnalysisSource{Text: str("SELECT 1")}})
+		Format: api.AnalysisFormatSql, Source: &api.AnalysisSource{Text: str("SELECT 1")}, Tags: map[string]string{"k": "v"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	tagsOf := func() map[string]string {
+		var tags map[string]string
+		if err := f.s.store.View(t.Context(), func(tx cleanrooms.ReadTx) (err error) {
+			tags, err = tx.Tags(t.Context(), *out.AnalysisTemplate.Arn)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return tags
+	}
+	if d := cmp.Diff(map[string]string{"k": "v"}, tagsOf()); d != "" {
+		t.Errorf("tags after create (-want +got):\n%s", d)
 	}
 	_, err = f.s.DeleteMembership(f.other, &api.DeleteMembershipInput{MembershipIdentifier: msID})
 	var ce *api.ConflictException
@@ -232,6 +245,9 @@ func TestDeleteMembershipWithTemplates(t *testing.T) {
 	}
 	if _, err := f.s.DeleteAnalysisTemplate(f.other, &api.DeleteAnalysisTemplateInput{MembershipIdentifier: msID, AnalysisTemplateIdentifier: out.AnalysisTemplate.Id}); err != nil {
 		t.Fatal(err)
+	}
+	if tags := tagsOf(); len(tags) != 0 {
+		t.Errorf("tags after the template was deleted: %v", tags)
 	}
 	if _, err := f.s.DeleteMembership(f.other, &api.DeleteMembershipInput{MembershipIdentifier: msID}); err != nil {
 		t.Fatalf("DeleteMembership after deleting the template: %v", err)
