@@ -29,11 +29,12 @@ const Region = "us-east-1"
 
 // Quotas are the per-account quotas a Server enforces. Zero fields keep
 // AWS's defaults (10 collaborations created, 100 memberships, 5 invited
-// members per collaboration).
+// members per collaboration, 25 analysis templates per membership).
 type Quotas struct {
-	CollaborationsPerAccount int
-	MembershipsPerAccount    int
-	MembersPerCollaboration  int
+	CollaborationsPerAccount       int
+	MembershipsPerAccount          int
+	MembersPerCollaboration        int
+	AnalysisTemplatesPerMembership int
 }
 
 type options struct {

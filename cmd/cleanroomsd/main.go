@@ -71,7 +71,7 @@ func run(args []string) error {
 	creds := fs.String("credentials", env("CLEANROOMSD_CREDENTIALS", ""), "JSON file mapping access keys to accounts and secrets (env CLEANROOMSD_CREDENTIALS)")
 	verify := fs.String("verify-signatures", env("CLEANROOMSD_VERIFY_SIGNATURES", "auto"), "auto (verify when --credentials is given), true or false (env CLEANROOMSD_VERIFY_SIGNATURES)")
 	level := fs.String("log-level", env("CLEANROOMSD_LOG_LEVEL", "info"), "debug, info, warn or error (env CLEANROOMSD_LOG_LEVEL)")
-	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5 (env CLEANROOMSD_QUOTAS)")
+	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5,templates=25 (env CLEANROOMSD_QUOTAS)")
 	headerTimeout := fs.Duration("header-timeout", envDuration("CLEANROOMSD_HEADER_TIMEOUT", app.DefaultHeaderTimeout), "longest a client may take to send a request's headers (env CLEANROOMSD_HEADER_TIMEOUT)")
 	idleTimeout := fs.Duration("idle-timeout", envDuration("CLEANROOMSD_IDLE_TIMEOUT", app.DefaultIdleTimeout), "longest a keep-alive connection may wait for its next request (env CLEANROOMSD_IDLE_TIMEOUT)")
 	bodyTimeout := fs.Duration("body-read-timeout", envDuration("CLEANROOMSD_BODY_READ_TIMEOUT", server.DefaultBodyReadTimeout), "longest a request body may make no progress; the body must also average 64 KiB/s past that (env CLEANROOMSD_BODY_READ_TIMEOUT)")
@@ -139,7 +139,7 @@ func run(args []string) error {
 }
 
 // parseQuotas reads "name=value,..." with the names collaborations,
-// memberships and members.
+// memberships, members and templates.
 func parseQuotas(s string) (service.Quotas, error) {
 	var q service.Quotas
 	if strings.TrimSpace(s) == "" {
@@ -158,8 +158,10 @@ func parseQuotas(s string) (service.Quotas, error) {
 			q.MembershipsPerAccount = n
 		case "members":
 			q.MembersPerCollaboration = n
+		case "templates":
+			q.AnalysisTemplatesPerMembership = n
 		default:
-			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members)", name)
+			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members, templates)", name)
 		}
 	}
 	return q, nil

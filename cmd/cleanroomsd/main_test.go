@@ -9,11 +9,11 @@ import (
 )
 
 func TestParseQuotas(t *testing.T) {
-	got, err := parseQuotas("collaborations=1000, memberships=20000,members=7")
+	got, err := parseQuotas("collaborations=1000, memberships=20000,members=7,templates=30")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := service.Quotas{CollaborationsPerAccount: 1000, MembershipsPerAccount: 20000, MembersPerCollaboration: 7}
+	want := service.Quotas{CollaborationsPerAccount: 1000, MembershipsPerAccount: 20000, MembersPerCollaboration: 7, AnalysisTemplatesPerMembership: 30}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("quotas (-want +got):\n%s", diff)
 	}

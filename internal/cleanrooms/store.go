@@ -69,6 +69,7 @@ type ReadTx interface {
 	TagReads
 	CatalogReads
 	ObjectReads
+	AnalysisTemplateReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -82,6 +83,7 @@ type Tx interface {
 	TagWrites
 	CatalogWrites
 	ObjectWrites
+	AnalysisTemplateWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

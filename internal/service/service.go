@@ -5,6 +5,7 @@
 package service
 
 import (
+	"context"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,11 +31,13 @@ type Quotas struct {
 	CollaborationsPerAccount int // "Collaborations created per account"
 	MembershipsPerAccount    int // "Memberships per account"
 	MembersPerCollaboration  int // "Members invited per collaboration"
+	// "Analysis templates per membership"
+	AnalysisTemplatesPerMembership int
 }
 
 // DefaultQuotas are AWS's default values.
 func DefaultQuotas() Quotas {
-	return Quotas{CollaborationsPerAccount: 10, MembershipsPerAccount: 100, MembersPerCollaboration: 5}
+	return Quotas{CollaborationsPerAccount: 10, MembershipsPerAccount: 100, MembersPerCollaboration: 5, AnalysisTemplatesPerMembership: 25}
 }
 
 // Quota names as AWS's quota page writes them; they travel in
@@ -43,6 +46,7 @@ const (
 	quotaCollaborations = "Collaborations created per account"
 	quotaMemberships    = "Memberships per account"
 	quotaMembers        = "Members invited per collaboration"
+	quotaTemplates      = "Analysis templates per membership"
 )
 
 // Service implements api.Service.
@@ -52,7 +56,15 @@ type Service struct {
 	now    func() time.Time
 	quotas Quotas
 	newID  func() string
+	// schemaNamesOf reports which of names are not schema (configured
+	// table association) names of the collaboration; see SchemaNamesOf.
+	schemaNamesOf SchemaNamesOf
 }
+
+// SchemaNamesOf is how CreateAnalysisTemplate checks the tables a SQL
+// template reads: it returns the names that are not tables of the
+// collaboration (in the order given), reading through tx.
+type SchemaNamesOf func(ctx context.Context, tx cleanrooms.ReadTx, collaborationID string, names []string) (missing []string, err error)
 
 // New returns a Service.
 func New(cfg Config) *Service {
@@ -72,7 +84,11 @@ func New(cfg Config) *Service {
 	if q.MembersPerCollaboration <= 0 {
 		q.MembersPerCollaboration = d.MembersPerCollaboration
 	}
-	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID}
+	if q.AnalysisTemplatesPerMembership <= 0 {
+		q.AnalysisTemplatesPerMembership = d.AnalysisTemplatesPerMembership
+	}
+	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID,
+		schemaNamesOf: schemaNamesUntilAssociations}
 }
 
 // clock is the time of a write, at the millisecond precision the wire

@@ -15,7 +15,13 @@ import (
 // the tagging operations declare.
 func taggable(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, arn string) error {
 	ref, ok := parseARN(arn)
-	if !ok || ref.Account != caller.AccountID || ref.Region != caller.Region || len(ref.Path) > 0 {
+	if !ok || ref.Account != caller.AccountID || ref.Region != caller.Region {
+		return notFoundARN(ref, arn)
+	}
+	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "analysistemplate" {
+		return taggableTemplate(ctx, tx, ref, arn)
+	}
+	if len(ref.Path) > 0 {
 		return notFoundARN(ref, arn)
 	}
 	switch ref.Type {
@@ -33,6 +39,16 @@ func taggable(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller,
 		return err
 	}
 	return notFoundARN(ref, arn)
+}
+
+// taggableTemplate: membership/MID/analysistemplate/ID names a template of
+// that membership, in the ARN's account and region.
+func taggableTemplate(ctx context.Context, tx cleanrooms.ReadTx, ref resourceRef, arn string) error {
+	t, err := tx.GetAnalysisTemplate(ctx, ref.Path[1])
+	if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && templateARN(t) != arn) {
+		return notFoundARN(ref, arn)
+	}
+	return err
 }
 
 func notFoundARN(ref resourceRef, arn string) error {

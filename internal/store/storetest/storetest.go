@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"Catalog", catalogTests},
 
 		{"Objects", objectTests},
+
+		{"AnalysisTemplates", analysisTemplateTests},
 		{"Pagination", paginationTests},
 		{"Transactions", transactionTests},
 		{"Concurrency", concurrencyTests},
