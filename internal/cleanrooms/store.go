@@ -67,6 +67,8 @@ type ReadTx interface {
 	CollaborationReads
 	MembershipReads
 	TagReads
+	ConfiguredTableReads
+	AssociationReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -78,6 +80,8 @@ type Tx interface {
 	CollaborationWrites
 	MembershipWrites
 	TagWrites
+	ConfiguredTableWrites
+	AssociationWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

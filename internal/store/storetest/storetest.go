@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"MembershipsWith", membershipWithTests},
 		{"Counts", countTests},
 		{"Tags", tagTests},
+		{"Tables", tableTests},
 		{"Pagination", paginationTests},
 		{"Transactions", transactionTests},
 		{"Concurrency", concurrencyTests},
