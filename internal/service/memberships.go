@@ -316,6 +316,9 @@ func (s *Service) DeleteMembership(ctx context.Context, in *api.DeleteMembership
 			}
 			row.Status = cleanrooms.MemberLeft
 		}
+		if err := s.checkNoSubresources(ctx, tx, ms.ID); err != nil {
+			return err
+		}
 		// The row no longer points at a membership that is gone; a REMOVED
 		// row keeps its status.
 		row.MembershipID, row.UpdateTime = "", s.clock()

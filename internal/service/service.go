@@ -22,6 +22,12 @@ type Config struct {
 	Quotas Quotas
 	// NewID makes resource ids; random lower-case v4 UUIDs when nil.
 	NewID func() string
+	// Catalog is the Glue Data Catalog that configured tables' glue
+	// references are checked against and schemas take column types from.
+	Catalog cleanrooms.Catalog
+	// LenientCatalog accepts glue references to tables the catalog does
+	// not have (queries on them fail later). Nil Catalog implies it.
+	LenientCatalog bool
 }
 
 // Quotas are AWS Clean Rooms' per-account quotas that cleanroomsd
@@ -52,6 +58,9 @@ type Service struct {
 	now    func() time.Time
 	quotas Quotas
 	newID  func() string
+	// catalog is nil in lenient mode without a catalog.
+	catalog cleanrooms.Catalog
+	lenient bool
 }
 
 // New returns a Service.
@@ -72,7 +81,8 @@ func New(cfg Config) *Service {
 	if q.MembersPerCollaboration <= 0 {
 		q.MembersPerCollaboration = d.MembersPerCollaboration
 	}
-	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID}
+	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID,
+		catalog: cfg.Catalog, lenient: cfg.LenientCatalog || cfg.Catalog == nil}
 }
 
 // clock is the time of a write, at the millisecond precision the wire
