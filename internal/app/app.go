@@ -44,6 +44,10 @@ type Config struct {
 	Now func() time.Time
 	// Quotas override AWS's default quotas (zero fields keep the default).
 	Quotas service.Quotas
+	// Catalog checks configured tables' Glue references (nil: lenient).
+	Catalog cleanrooms.Catalog
+	// LenientCatalog accepts Glue references the catalog does not know.
+	LenientCatalog bool
 }
 
 // App is a configured cleanroomsd.
@@ -81,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas})
+	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cfg.Catalog, LenientCatalog: cfg.LenientCatalog})
 	h := server.New(server.Config{
 		Service:          svc,
 		Credentials:      creds,

@@ -15,10 +15,26 @@ import (
 // the tagging operations declare.
 func taggable(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, arn string) error {
 	ref, ok := parseARN(arn)
-	if !ok || ref.Account != caller.AccountID || ref.Region != caller.Region || len(ref.Path) > 0 {
+	if !ok || ref.Account != caller.AccountID || ref.Region != caller.Region {
+		return notFoundARN(ref, arn)
+	}
+	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "configuredtableassociation" {
+		a, err := tx.GetAssociation(ctx, ref.Path[1])
+		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && associationARN(a) != arn) {
+			return notFoundARN(ref, arn)
+		}
+		return err
+	}
+	if len(ref.Path) > 0 {
 		return notFoundARN(ref, arn)
 	}
 	switch ref.Type {
+	case "configuredtable":
+		t, err := tx.GetConfiguredTable(ctx, ref.ID)
+		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && tableARN(t) != arn) {
+			return notFoundARN(ref, arn)
+		}
+		return err
 	case "collaboration":
 		c, err := tx.GetCollaboration(ctx, ref.ID)
 		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && (c.Deleted() || c.CreatorAccountID != ref.Account || c.Region != ref.Region)) {
