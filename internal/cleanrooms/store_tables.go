@@ -57,6 +57,10 @@ type AssociationReads interface {
 	// association.
 	MembershipHasAssociations(ctx context.Context, membershipID string) (bool, error)
 
+	// GetCollaborationMember returns a collaboration with the account's
+	// row in it, read together (the check that opens every schema read);
+	// ErrNotFound if either does not exist.
+	GetCollaborationMember(ctx context.Context, collaborationID, accountID string) (*CollaborationWithMember, error)
 	// GetSchemaSource returns what the schema of the association named
 	// name in the collaboration is made of, read together in one call.
 	// Names are matched without regard to case. ErrNotFound if the

@@ -19,21 +19,17 @@ const unknownColumnType = "string"
 // activeMember checks that the caller is an ACTIVE member of a live
 // collaboration of its region; anyone else gets 403 (shared spec 2.5).
 func activeMember(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, id string) (*cleanrooms.Collaboration, error) {
-	c, err := tx.GetCollaboration(ctx, id)
+	w, err := tx.GetCollaborationMember(ctx, id, caller.AccountID)
 	if errors.Is(err, cleanrooms.ErrNotFound) {
 		return nil, collaborationAccessDenied(id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Deleted() || c.Region != caller.Region {
+	if c := &w.Collaboration; c.Deleted() || c.Region != caller.Region || w.Member.Status != cleanrooms.MemberActive {
 		return nil, collaborationAccessDenied(id)
 	}
-	m, err := tx.GetMember(ctx, id, caller.AccountID)
-	if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && m.Status != cleanrooms.MemberActive) {
-		return nil, collaborationAccessDenied(id)
-	}
-	return c, err
+	return &w.Collaboration, nil
 }
 
 // hasDifferentialPrivacyTemplate is the seam for privacy budget templates,
@@ -162,6 +158,9 @@ func (s *Service) toSchema(ctx context.Context, c *cleanrooms.Collaboration, r *
 // readSchemas reads the named schemas of a collaboration the caller is an
 // ACTIVE member of; missing names are nil entries.
 func (s *Service) readSchemas(ctx context.Context, id string, names []string) (*cleanrooms.Collaboration, []*schemaRead, error) {
+	if len(names) == 1 {
+		return s.readSchema(ctx, id, names[0])
+	}
 	caller := callerOf(ctx)
 	var c *cleanrooms.Collaboration
 	out := make([]*schemaRead, len(names))
@@ -187,6 +186,62 @@ func (s *Service) readSchemas(ctx context.Context, id string, names []string) (*
 		return nil
 	})
 	return c, out, err
+}
+
+// needsState reports whether a schema's status reads more than its source
+// (receivers' rows, template memberships, the DP template).
+func needsState(src *cleanrooms.SchemaSource) bool {
+	r := src.TableRule
+	if r == nil {
+		return false
+	}
+	if r.Policy.Custom != nil {
+		return true
+	}
+	for _, ar := range src.AssociationRules {
+		if ar.Type == r.Type && len(ar.Policy.AllowedResultReceivers) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// readSchema is readSchemas for one name, in single-statement reads
+// (Store.ViewOne): the membership check, then the schema's source, then,
+// only when the status needs them, the other rows it reads. They are not
+// one snapshot, which is the same as the calls arriving one after another.
+func (s *Service) readSchema(ctx context.Context, id, name string) (*cleanrooms.Collaboration, []*schemaRead, error) {
+	caller := callerOf(ctx)
+	var c *cleanrooms.Collaboration
+	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+		c, err = activeMember(ctx, tx, caller, id)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var src *cleanrooms.SchemaSource
+	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+		src, err = tx.GetSchemaSource(ctx, id, name)
+		return err
+	})
+	if errors.Is(err, cleanrooms.ErrNotFound) {
+		return c, []*schemaRead{nil}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	st := statusInput{tableRule: src.TableRule, associationRules: src.AssociationRules}
+	if needsState(src) {
+		err = s.store.View(ctx, func(tx cleanrooms.ReadTx) (err error) {
+			st, err = schemaState(ctx, tx, id, src)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return c, []*schemaRead{{src: *src, status: schemaStatus(st)}}, nil
 }
 
 func schemaNotFound(collaborationID, name string) error {

@@ -66,6 +66,9 @@ var (
 	schemaSourceSelect = associationSelect + ", " + selectList("t", configuredTableCols) + ", tr.type, " + selectList("tr", tableRuleCols)
 	schemaSourceFrom   = associationFrom + " JOIN configured_tables t ON t.id = a.configured_table_id" +
 		" LEFT JOIN configured_table_rules tr ON tr.configured_table_id = t.id"
+	// The collaboration by unique id, the member row by its unique key.
+	getCollaborationMemberSQL = preparedRead("SELECT " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols) +
+		" FROM collaborations c JOIN members m ON m.collaboration_id = c.id AND m.account_id = ? WHERE c.id = ?")
 	getSchemaSourceSQL   = preparedRead(schemaSourceSelect + schemaSourceFrom + " WHERE a.collaboration_id = ? AND a.name_key = ?")
 	listSchemaSourcesSQL = preparedRead(schemaSourceSelect + ", a.seq" + schemaSourceFrom +
 		" WHERE a.collaboration_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?")
@@ -320,4 +323,22 @@ func (t *writeTx) UpdateAssociationRule(ctx context.Context, r *cleanrooms.Assoc
 func (t *writeTx) DeleteAssociationRule(ctx context.Context, associationID, ruleType string) error {
 	res, err := t.exec(ctx, deleteAssociationRuleSQL, associationID, ruleType)
 	return t.mustAffect(res, err, fmt.Sprintf("delete %s rule of association %q", ruleType, associationID))
+}
+
+func (t *readTx) GetCollaborationMember(ctx context.Context, collaborationID, accountID string) (*cleanrooms.CollaborationWithMember, error) {
+	what := fmt.Sprintf("get collaboration %q with member %q", collaborationID, accountID)
+	var c collaborationRow
+	var m memberRow
+	if err := t.queryRow(ctx, getCollaborationMemberSQL, accountID, collaborationID).Scan(append(c.dest(), m.dest()...)...); err != nil {
+		return nil, t.fail(err, what)
+	}
+	var w cleanrooms.CollaborationWithMember
+	var err error
+	if w.Collaboration, err = c.record(); err != nil {
+		return nil, t.fail(err, what)
+	}
+	if w.Member, err = m.record(); err != nil {
+		return nil, t.fail(err, what)
+	}
+	return &w, nil
 }

@@ -24,6 +24,7 @@ var tableTests = []test{
 	{"SchemaSources", testSchemaSources},
 	{"ListSchemaSources", testListSchemaSources},
 	{"InvalidCursors", testTableCursors},
+	{"CollaborationMember", testCollaborationMember},
 }
 
 // fullTable sets every field, with values that stress encodings.
@@ -520,6 +521,25 @@ func testTableCursors(t *testing.T, h *harness) {
 		wantErr(t, "an association cursor for schemas", err, cleanrooms.ErrInvalidCursor)
 		_, _, err = tx.ListSchemaSources(h.ctx, "c2", cleanrooms.Page{Cursor: schemas, Limit: 1})
 		wantErr(t, "a schema cursor for another collaboration", err, cleanrooms.ErrInvalidCursor)
+		return nil
+	})
+}
+
+func testCollaborationMember(t *testing.T, h *harness) {
+	c := collaboration("c1", acctA)
+	row := fullMember("c1", acctB, 1)
+	h.mustInsertCollaboration(c)
+	h.mustInsertMember(row)
+	h.mustRead(func(tx cleanrooms.ReadTx) error {
+		got, err := tx.GetCollaborationMember(h.ctx, "c1", acctB)
+		if err != nil {
+			return err
+		}
+		checkEqual(t, "GetCollaborationMember(c1, B)", &cleanrooms.CollaborationWithMember{Collaboration: *c, Member: *row}, got)
+		_, err = tx.GetCollaborationMember(h.ctx, "c1", acctC)
+		wantErr(t, "GetCollaborationMember of a non-member", err, cleanrooms.ErrNotFound)
+		_, err = tx.GetCollaborationMember(h.ctx, "nope", acctB)
+		wantErr(t, "GetCollaborationMember of a missing collaboration", err, cleanrooms.ErrNotFound)
 		return nil
 	})
 }
