@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
+	domain "github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 )
 
@@ -38,11 +39,16 @@ type Quotas struct {
 }
 
 type options struct {
-	quotas Quotas
+	quotas  Quotas
+	catalog domain.Catalog
 }
 
 // Option configures a Server.
 type Option func(*options)
+
+// WithCatalog checks configured tables against c (strictly), for this
+// module's tests: the Catalog type is internal.
+func WithCatalog(c domain.Catalog) Option { return func(o *options) { o.catalog = c } }
 
 // WithQuotas sets the quotas the server enforces.
 func WithQuotas(q Quotas) Option { return func(o *options) { o.quotas = q } }
@@ -72,7 +78,7 @@ func Start(opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas)})
+	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog})
 	if err != nil {
 		return nil, err
 	}

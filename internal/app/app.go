@@ -53,6 +53,10 @@ type Config struct {
 	// the defaults below).
 	HeaderTimeout time.Duration
 	IdleTimeout   time.Duration
+	// Catalog checks configured tables' Glue references (nil: lenient).
+	Catalog cleanrooms.Catalog
+	// LenientCatalog accepts Glue references the catalog does not know.
+	LenientCatalog bool
 }
 
 // Defaults of the connection timeouts. A body's reads are bounded by
@@ -98,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas})
+	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cfg.Catalog, LenientCatalog: cfg.LenientCatalog})
 	h := server.New(server.Config{
 		Service:          svc,
 		Credentials:      creds,

@@ -70,6 +70,8 @@ type ReadTx interface {
 	CatalogReads
 	ObjectReads
 	AnalysisTemplateReads
+	ConfiguredTableReads
+	AssociationReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -84,6 +86,8 @@ type Tx interface {
 	CatalogWrites
 	ObjectWrites
 	AnalysisTemplateWrites
+	ConfiguredTableWrites
+	AssociationWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

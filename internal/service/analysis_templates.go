@@ -16,15 +16,6 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/sqlrefs"
 )
 
-// schemaNamesUntilAssociations is the TEMPORARY SchemaNamesOf of this
-// branch, where configured table associations do not exist yet: no name
-// is a table of any collaboration, so every name is missing, which is the
-// truth while nothing can be associated. REPLACE it at merge with the
-// lookup of the collaboration's association names (the schema names).
-func schemaNamesUntilAssociations(_ context.Context, _ cleanrooms.ReadTx, _ string, names []string) ([]string, error) {
-	return slices.Clone(names), nil
-}
-
 func analysisTemplateARN(region, account, membershipID, id string) string {
 	return fmt.Sprintf("arn:aws:cleanrooms:%s:%s:membership/%s/analysistemplate/%s", region, account, membershipID, id)
 }

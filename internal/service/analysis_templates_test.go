@@ -141,11 +141,11 @@ func TestCreateAnalysisTemplateReferencedTables(t *testing.T) {
 	}
 }
 
-// Until configured table associations exist, no table is in any
-// collaboration (the default SchemaNamesOf).
-func TestSchemaNamesUntilAssociations(t *testing.T) {
+// The default SchemaNamesOf reads the collaboration's associations: in a
+// collaboration with none, every table is missing.
+func TestSchemaNamesWithoutAssociations(t *testing.T) {
 	f := newTemplateFixture(t)
-	f.s.schemaNamesOf = schemaNamesUntilAssociations
+	f.s.schemaNamesOf = schemaNamesMissing
 	_, err := f.create("SELECT * FROM users")
 	if field, msg := validationField(t, err); field != "source.text" || !strings.Contains(msg, `"users"`) {
 		t.Errorf("field %q message %q", field, msg)

@@ -35,6 +35,8 @@ func resourceNoun(t api.ResourceType) string {
 		return "Membership"
 	case api.ResourceTypeConfiguredTable:
 		return "Configured table"
+	case api.ResourceTypeConfiguredTableAssociation:
+		return "Configured table association"
 	}
 	return "Resource"
 }

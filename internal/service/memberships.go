@@ -318,7 +318,7 @@ func (s *Service) DeleteMembership(ctx context.Context, in *api.DeleteMembership
 			}
 			row.Status = cleanrooms.MemberLeft
 		}
-		if err := s.checkNoTemplates(ctx, tx, ms.ID); err != nil {
+		if err := s.checkNoSubresources(ctx, tx, ms.ID); err != nil {
 			return err
 		}
 		// The row no longer points at a membership that is gone; a REMOVED

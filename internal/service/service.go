@@ -23,6 +23,12 @@ type Config struct {
 	Quotas Quotas
 	// NewID makes resource ids; random lower-case v4 UUIDs when nil.
 	NewID func() string
+	// Catalog is the Glue Data Catalog that configured tables' glue
+	// references are checked against and schemas take column types from.
+	Catalog cleanrooms.Catalog
+	// LenientCatalog accepts glue references to tables the catalog does
+	// not have (queries on them fail later). Nil Catalog implies it.
+	LenientCatalog bool
 }
 
 // Quotas are AWS Clean Rooms' per-account quotas that cleanroomsd
@@ -59,6 +65,9 @@ type Service struct {
 	// schemaNamesOf reports which of names are not schema (configured
 	// table association) names of the collaboration; see SchemaNamesOf.
 	schemaNamesOf SchemaNamesOf
+	// catalog is nil in lenient mode without a catalog.
+	catalog cleanrooms.Catalog
+	lenient bool
 }
 
 // SchemaNamesOf is how CreateAnalysisTemplate checks the tables a SQL
@@ -88,7 +97,8 @@ func New(cfg Config) *Service {
 		q.AnalysisTemplatesPerMembership = d.AnalysisTemplatesPerMembership
 	}
 	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID,
-		schemaNamesOf: schemaNamesUntilAssociations}
+		catalog: cfg.Catalog, lenient: cfg.LenientCatalog || cfg.Catalog == nil,
+		schemaNamesOf: schemaNamesMissing}
 }
 
 // clock is the time of a write, at the millisecond precision the wire

@@ -21,10 +21,23 @@ func taggable(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller,
 	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "analysistemplate" {
 		return taggableTemplate(ctx, tx, ref, arn)
 	}
+	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "configuredtableassociation" {
+		a, err := tx.GetAssociation(ctx, ref.Path[1])
+		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && associationARN(a) != arn) {
+			return notFoundARN(ref, arn)
+		}
+		return err
+	}
 	if len(ref.Path) > 0 {
 		return notFoundARN(ref, arn)
 	}
 	switch ref.Type {
+	case "configuredtable":
+		t, err := tx.GetConfiguredTable(ctx, ref.ID)
+		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && tableARN(t) != arn) {
+			return notFoundARN(ref, arn)
+		}
+		return err
 	case "collaboration":
 		c, err := tx.GetCollaboration(ctx, ref.ID)
 		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && (c.Deleted() || c.CreatorAccountID != ref.Account || c.Region != ref.Region)) {

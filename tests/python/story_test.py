@@ -808,9 +808,10 @@ class Test3AuthAndWire(StoryCase):
         json.loads(e.read())
 
     def test_not_implemented(self):
-        r = self.err("NotImplementedException", 501, self.c["A"].list_configured_tables)
+        r = self.err("NotImplementedException", 501, self.c["A"].list_id_namespace_associations,
+                     membershipIdentifier="0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
         self.assertEqual(r["ResponseMetadata"]["RetryAttempts"], 0, "501 must not be retried")
-        self.assertIn("ListConfiguredTables", r["Error"]["Message"])
+        self.assertIn("ListIdNamespaceAssociations", r["Error"]["Message"])
 
     def test_bad_next_token(self):
         r = self.err("ValidationException", 400, self.c["A"].list_collaborations, nextToken="garbage-token")

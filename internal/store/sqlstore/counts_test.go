@@ -131,7 +131,7 @@ func TestCountsMigrationBackfills(t *testing.T) {
 		defer s.Close()
 		randomWrites(t, s, 200, 1)
 		checkCountsMatchRows(t, db, d)
-		if _, err := db.ExecContext(t.Context(), "TRUNCATE analysis_templates, memberships, members, collaborations"); err != nil {
+		if _, err := db.ExecContext(t.Context(), "TRUNCATE analysis_templates, memberships, members, collaborations CASCADE"); err != nil {
 			t.Fatal(err)
 		}
 		checkCountsMatchRows(t, db, d)

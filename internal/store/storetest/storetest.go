@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"Objects", objectTests},
 
 		{"AnalysisTemplates", analysisTemplateTests},
+
+		{"Tables", tableTests},
 		{"Pagination", paginationTests},
 		{"Transactions", transactionTests},
 		{"Concurrency", concurrencyTests},

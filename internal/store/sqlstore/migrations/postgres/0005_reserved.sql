@@ -1,4 +1,0 @@
--- Placeholder for migration 0005, which another branch adds (issue 7 runs
--- in parallel); the loader wants versions without gaps. DELETE THIS FILE
--- when merging that branch's 0005.
-SELECT 1;
