@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
+	"github.com/cleanroomsd/cleanroomsd/internal/objects"
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 )
@@ -52,6 +53,12 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// envBool is true when the variable holds a true value (1, true, ...).
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
 func envInt(name string, def int) int {
 	if v, ok := os.LookupEnv(name); ok {
 		n, _ := strconv.Atoi(v)
@@ -77,8 +84,24 @@ func run(args []string) error {
 	bodyTimeout := fs.Duration("body-read-timeout", envDuration("CLEANROOMSD_BODY_READ_TIMEOUT", server.DefaultBodyReadTimeout), "longest a request body may make no progress; the body must also average 64 KiB/s past that (env CLEANROOMSD_BODY_READ_TIMEOUT)")
 	maxInFlight := fs.Int("max-in-flight", envInt("CLEANROOMSD_MAX_IN_FLIGHT", server.DefaultMaxInFlight), "requests served at once; more are refused with ThrottlingException (env CLEANROOMSD_MAX_IN_FLIGHT)")
 	maxBodyMiB := fs.Int("max-body-mib-in-flight", envInt("CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT", server.DefaultMaxBodyBytesInFlight>>20), "MiB of request bodies held at once; more wait briefly, then are refused (env CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT)")
+	objectsDir := fs.String("objects-dir", env("CLEANROOMSD_OBJECTS_DIR", ""), "directory of the embedded S3's object bytes; default DATA_DIR/objects, required with --database-url unless --s3-endpoint is set (env CLEANROOMSD_OBJECTS_DIR)")
+	lenient := fs.Bool("lenient-catalog", envBool("CLEANROOMSD_LENIENT_CATALOG"), "accept configured tables whose Glue table does not exist (an API double without data; queries on them fail) (env CLEANROOMSD_LENIENT_CATALOG)")
+	s3cfg, err := objects.ExternalConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	fs.StringVar(&s3cfg.Endpoint, "s3-endpoint", s3cfg.Endpoint, "keep table data and results in this external S3 (MinIO, LocalStack, AWS) instead of the embedded one, which is then not served (env CLEANROOMSD_S3_ENDPOINT)")
+	fs.StringVar(&s3cfg.Region, "s3-region", s3cfg.Region, "region of --s3-endpoint, default us-east-1 (env CLEANROOMSD_S3_REGION)")
+	fs.StringVar(&s3cfg.AccessKeyID, "s3-access-key-id", s3cfg.AccessKeyID, "access key for --s3-endpoint (env CLEANROOMSD_S3_ACCESS_KEY_ID)")
+	// The secret is read from the environment after parsing, so that
+	// --help never prints it.
+	s3Secret := fs.String("s3-secret-access-key", "", "secret key for --s3-endpoint (env CLEANROOMSD_S3_SECRET_ACCESS_KEY)")
+	fs.BoolVar(&s3cfg.PathStyle, "s3-path-style", s3cfg.PathStyle, "address --s3-endpoint's buckets in the path (MinIO, LocalStack) (env CLEANROOMSD_S3_PATH_STYLE)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if isSet(fs, "s3-secret-access-key") {
+		s3cfg.SecretAccessKey = *s3Secret
 	}
 	for name, d := range map[string]time.Duration{"header-timeout": *headerTimeout, "idle-timeout": *idleTimeout, "body-read-timeout": *bodyTimeout} {
 		if d <= 0 {
@@ -98,7 +121,8 @@ func run(args []string) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log,
 		HeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
-		Limits: server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout}}
+		Limits:     server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout},
+		ObjectsDir: *objectsDir, LenientCatalog: *lenient, S3: s3cfg}
 	q, err := parseQuotas(*quotas)
 	if err != nil {
 		return fmt.Errorf("--quotas: %w", err)

@@ -13,10 +13,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/cleanroomsd/cleanroomsd/internal/catalog"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
+	"github.com/cleanroomsd/cleanroomsd/internal/objects"
+	"github.com/cleanroomsd/cleanroomsd/internal/protocol/awsjson"
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
@@ -53,10 +57,23 @@ type Config struct {
 	// the defaults below).
 	HeaderTimeout time.Duration
 	IdleTimeout   time.Duration
-	// Catalog checks configured tables' Glue references (nil: lenient).
+	// Catalog checks configured tables' Glue references; nil means the
+	// embedded Glue Data Catalog served on the same listener (tests may
+	// give another).
 	Catalog cleanrooms.Catalog
-	// LenientCatalog accepts Glue references the catalog does not know.
+	// LenientCatalog accepts Glue references the catalog does not know
+	// (for users who treat cleanroomsd as an API double and never create
+	// Glue tables); queries on such tables fail later.
 	LenientCatalog bool
+	// ObjectsDir holds the embedded S3's object bytes. Empty means
+	// DataDir/objects with SQLite, memory without a DataDir; with
+	// PostgreSQL it is required (every replica mounts the same
+	// directory) unless S3 names an external endpoint.
+	ObjectsDir string
+	// S3, when its Endpoint is set, keeps data and results in that
+	// external S3 (MinIO, LocalStack, AWS) and the embedded S3 is not
+	// served.
+	S3 objects.ExternalConfig
 }
 
 // Defaults of the connection timeouts. A body's reads are bounded by
@@ -73,6 +90,7 @@ type App struct {
 	store   cleanrooms.Store
 	handler http.Handler
 	log     *slog.Logger
+	objects objects.Objects
 }
 
 // New opens the store and builds the handler.
@@ -102,7 +120,21 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cfg.Catalog, LenientCatalog: cfg.LenientCatalog})
+	glue := catalog.New(catalog.Config{Store: st, Now: cfg.Now, Logger: cfg.Logger})
+	cat := cfg.Catalog
+	if cat == nil {
+		cat = glue
+	}
+	endpoints := []server.Endpoint{glueEndpoint(glue)}
+	data, s3, err := openObjects(cfg, st)
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	if s3 != nil {
+		endpoints = append(endpoints, s3Endpoint(s3))
+	}
+	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cat, LenientCatalog: cfg.LenientCatalog})
 	h := server.New(server.Config{
 		Service:          svc,
 		Credentials:      creds,
@@ -110,9 +142,56 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Logger:           cfg.Logger,
 		Now:              cfg.Now,
 		Limits:           cfg.Limits,
+		Endpoints:        endpoints,
 	})
-	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger}, nil
+	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger, objects: data}, nil
 }
+
+// openObjects opens where table data and results live: an external S3
+// when configured (nothing served), else the embedded S3 (served).
+func openObjects(cfg Config, st cleanrooms.Store) (objects.Objects, *objects.Server, error) {
+	if cfg.S3.Endpoint != "" {
+		ext, err := objects.NewExternal(cfg.S3)
+		return ext, nil, err
+	}
+	dir := cfg.ObjectsDir
+	switch {
+	case dir != "":
+	case cfg.DatabaseURL != "":
+		return nil, nil, errors.New("with a PostgreSQL store, give an objects dir every replica shares (--objects-dir) " +
+			"or an external S3 endpoint (--s3-endpoint)")
+	case cfg.DataDir != "":
+		dir = filepath.Join(cfg.DataDir, "objects")
+	}
+	srv, err := objects.New(objects.Config{Store: st, Dir: dir, Now: cfg.Now, Logger: cfg.Logger})
+	return srv, srv, err
+}
+
+func glueEndpoint(glue *catalog.Service) server.Endpoint {
+	return server.Endpoint{
+		SigningName: "glue",
+		Handler:     glue.Handler(),
+		WriteError: func(w http.ResponseWriter, _ *http.Request, code string, status int, message string) {
+			awsjson.WriteError(w, code, status, message)
+		},
+		Claims: func(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue.") },
+	}
+}
+
+func s3Endpoint(s3 *objects.Server) server.Endpoint {
+	return server.Endpoint{
+		SigningName:     "s3",
+		Handler:         s3.Handler(),
+		WriteError:      objects.WriteAuthError,
+		UnreadBody:      true,
+		BodyMismatch:    objects.ErrContentSHA256Mismatch,
+		RequestIDHeader: "x-amz-request-id",
+	}
+}
+
+// Objects is where table data and query results are read and written:
+// the embedded S3 or the external endpoint.
+func (a *App) Objects() objects.Objects { return a.objects }
 
 // openStore opens PostgreSQL when a database URL is configured, else
 // SQLite in DataDir (in memory without one).
