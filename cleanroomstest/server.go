@@ -41,6 +41,7 @@ type Quotas struct {
 type options struct {
 	quotas  Quotas
 	catalog domain.Catalog
+	lenient bool
 }
 
 // Option configures a Server.
@@ -49,6 +50,11 @@ type Option func(*options)
 // WithCatalog checks configured tables against c (strictly), for this
 // module's tests: the Catalog type is internal.
 func WithCatalog(c domain.Catalog) Option { return func(o *options) { o.catalog = c } }
+
+// WithLenientCatalog accepts configured tables whose Glue table does not
+// exist in the embedded catalog, for tests that use the Clean Rooms API
+// without creating Glue tables (cleanroomsd --lenient-catalog).
+func WithLenientCatalog() Option { return func(o *options) { o.lenient = true } }
 
 // WithQuotas sets the quotas the server enforces.
 func WithQuotas(q Quotas) Option { return func(o *options) { o.quotas = q } }
@@ -78,7 +84,7 @@ func Start(opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog})
+	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient})
 	if err != nil {
 		return nil, err
 	}

@@ -273,11 +273,15 @@ func TestDeleteMembershipWithAssociations(t *testing.T) {
 }
 
 func TestLenientCatalog(t *testing.T) {
-	e := newEnv(t) // no catalog: lenient
+	e := newEnv(t, cleanroomstest.WithLenientCatalog())
 	ct := mustTable(t, e.A, tableInput("anything", "whatever"))
 	if aws.ToString(ct.Name) != "anything" {
 		t.Errorf("table = %+v", ct)
 	}
+	// Without the option the embedded Glue catalog is checked.
+	strict := newEnv(t)
+	_, err := strict.A.CreateConfiguredTable(t.Context(), tableInput("anything", "whatever"))
+	apiError[*types.ValidationException](t, err, 400)
 }
 
 func mustErr[T any](_ T, err error) error { return err }
