@@ -24,6 +24,7 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
+	"github.com/cleanroomsd/cleanroomsd/internal/sts"
 )
 
 // DefaultAddr is where cleanroomsd listens unless told otherwise. The port
@@ -125,7 +126,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cat == nil {
 		cat = glue
 	}
-	endpoints := []server.Endpoint{glueEndpoint(glue)}
+	endpoints := []server.Endpoint{glueEndpoint(glue), stsEndpoint()}
 	data, s3, err := openObjects(cfg, st)
 	if err != nil {
 		_ = st.Close()
@@ -175,6 +176,20 @@ func glueEndpoint(glue *catalog.Service) server.Endpoint {
 			awsjson.WriteError(w, code, status, message)
 		},
 		Claims: func(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue.") },
+	}
+}
+
+// stsEndpoint answers GetCallerIdentity, which Terraform's AWS provider
+// calls on start to learn its account.
+func stsEndpoint() server.Endpoint {
+	return server.Endpoint{
+		SigningName: "sts",
+		Handler:     sts.Handler(),
+		WriteError:  sts.WriteError,
+		Claims: func(r *http.Request) bool {
+			return r.URL.Query().Has("Action") ||
+				strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+		},
 	}
 }
 
