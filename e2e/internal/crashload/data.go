@@ -58,10 +58,9 @@ func clientsOf(c *cleanrooms.Client) *dataClients {
 // objState is what an object is: its size, the SHA-256 of its bytes and
 // its ETag. The zero value is "absent".
 type objState struct {
-	size   int64
-	sha    string
-	etag   string
-	listed bool // only in what verification saw
+	size int64
+	sha  string
+	etag string
 }
 
 type objRec struct {
@@ -392,7 +391,7 @@ func (w *worker) verifyData(ctx context.Context, tb testing.TB, cl Clients) {
 				tb.Errorf("Glue table %s/%s of %s:\n got %s\nwant %s", glueDatabase, g.name, w.provider(), got, g.def)
 			}
 			g.state = createAcked
-		case apiCode(err) == "EntityNotFoundException" && g.state == createPending:
+		case apiCode(err) == "EntityNotFoundException" && g.state != createAcked:
 			g.state = notCreated
 		default:
 			tb.Errorf("acknowledged Glue table %s of %s: %v", g.name, w.provider(), err)
