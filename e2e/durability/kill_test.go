@@ -46,7 +46,7 @@ func TestKillDuringWritesLosesNothing(t *testing.T) {
 		for _, err := range tally.Unexpected {
 			t.Errorf("cycle %d: %v", cycle, err)
 		}
-		t.Logf("cycle %d: %d writes acknowledged, %d workers had a write in flight at SIGKILL", cycle, tally.Acked, tally.Unanswered)
+		t.Logf("cycle %d: %d writes acknowledged, %d workers had a write in flight at SIGKILL: %v", cycle, tally.Acked, tally.Unanswered, tally.InFlight)
 		if tally.Acked == 0 {
 			t.Fatalf("cycle %d: no write was acknowledged before the kill", cycle)
 		}

@@ -56,8 +56,8 @@ func TestKillReplicaMidWrite(t *testing.T) {
 			t.Errorf("cycle %d: %v", cycle, err)
 		}
 		cutTotal += tl.Cut
-		t.Logf("cycle %d: killed %s; %d writes acknowledged; %d workers had a write to it unanswered, %d of them cut off mid-request",
-			cycle, c.replicas[victim].Name(), tl.Acked, tl.Unanswered, tl.Cut)
+		t.Logf("cycle %d: killed %s; %d writes acknowledged; %d workers had a write to it unanswered (%v), %d of them cut off mid-request",
+			cycle, c.replicas[victim].Name(), tl.Acked, tl.Unanswered, tl.InFlight, tl.Cut)
 		if tl.Acked == 0 {
 			t.Fatalf("cycle %d: no write was acknowledged before the kill", cycle)
 		}

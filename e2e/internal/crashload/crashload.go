@@ -114,6 +114,8 @@ type Tally struct {
 	// Cut counts the unanswered writes sent before the kill (rather than
 	// refused, or failed on a dead kept-alive connection, after it).
 	Cut int
+	// InFlight names the operation of each unanswered write.
+	InFlight []string
 	// Unexpected holds the writes the server answered with an error:
 	// the test's fault or a bug.
 	Unexpected []error
@@ -127,6 +129,7 @@ func (l *Load) Tally(killedAt time.Time) Tally {
 		t.Acked += w.acked
 		if w.inFlight != "" {
 			t.Unanswered++
+			t.InFlight = append(t.InFlight, strings.Fields(w.inFlight)[0])
 			if w.sentAt.Before(killedAt) {
 				t.Cut++
 			}
