@@ -188,13 +188,13 @@ func (w *worker) dataStep(ctx context.Context, c *collabRec, ms *membershipRec) 
 		}
 	}
 	t.assocName, t.membershipID, t.collabID, t.assoc = fmt.Sprintf("a_r%d", w.round), ms.id, c.id, createPending
-	_, err = w.to(w.provider()).CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{
+	as, err := w.to(w.provider()).CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{
 		MembershipIdentifier: aws.String(ms.id), ConfiguredTableIdentifier: aws.String(t.id), Name: aws.String(t.assocName),
 		RoleArn: aws.String("arn:aws:iam::" + w.provider() + ":role/crashload")})
 	if !w.outcome("CreateConfiguredTableAssociation "+t.assocName, err) {
 		return false
 	}
-	t.assoc = createAcked
+	t.assoc, t.assocID = createAcked, aws.ToString(as.ConfiguredTableAssociation.Id)
 	return true
 }
 
@@ -558,6 +558,17 @@ func (w *worker) verifyAssociation(ctx context.Context, tb testing.TB, cl Client
 			tb.Errorf("an unanswered CreateConfiguredTableAssociation %s created %d", t.assocName, n)
 			return
 		}
+	}
+	got, err := client.GetConfiguredTableAssociation(ctx, &cleanrooms.GetConfiguredTableAssociationInput{
+		MembershipIdentifier: aws.String(t.membershipID), ConfiguredTableAssociationIdentifier: aws.String(t.assocID)})
+	if err != nil {
+		tb.Errorf("acknowledged association %s (%s) lost: %v", t.assocName, t.assocID, err)
+		return
+	}
+	if a := got.ConfiguredTableAssociation; aws.ToString(a.Name) != t.assocName || aws.ToString(a.ConfiguredTableId) != t.id ||
+		aws.ToString(a.MembershipId) != t.membershipID ||
+		aws.ToString(a.RoleArn) != "arn:aws:iam::"+w.provider()+":role/crashload" {
+		tb.Errorf("association %s: %+v, want table %s membership %s", t.assocID, a, t.id, t.membershipID)
 	}
 	// The other ACTIVE member (the receiver, when it joined) sees it as
 	// a schema, READY with the table's rule.
