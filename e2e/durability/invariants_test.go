@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite" // the database/sql driver the server uses
+
+	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
 )
 
 // checkInvariants opens the server's database read-only (alongside the
@@ -145,6 +147,13 @@ func checkInvariants(t *testing.T, dataDir string, attempted map[string][]string
 			t.Errorf("membership %s (%s) has no ACTIVE member row naming it (half-applied CreateMembership)", id, status)
 			return nil
 		})
+
+	// Objects, Glue tables, configured tables, rules and associations.
+	orphans := crashload.CheckData(t, filepath.Join(dataDir, "objects"), func(q string, each func(func(...any) error) error) {
+		t.Helper()
+		rows(q, func(r *sql.Rows) error { return each(r.Scan) })
+	})
+	t.Logf("%d blobs that no row names (a kill between a blob's rename and its row's commit)", orphans)
 
 	// Tags of resources that do not exist (ARNs end in
 	// ":collaboration/ID" or ":membership/ID").

@@ -46,7 +46,7 @@ func TestKillDuringWritesLosesNothing(t *testing.T) {
 		for _, err := range tally.Unexpected {
 			t.Errorf("cycle %d: %v", cycle, err)
 		}
-		t.Logf("cycle %d: %d writes acknowledged, %d workers had a write in flight at SIGKILL", cycle, tally.Acked, tally.Unanswered)
+		t.Logf("cycle %d: %d writes acknowledged, %d workers had a write in flight at SIGKILL: %v", cycle, tally.Acked, tally.Unanswered, tally.InFlight)
 		if tally.Acked == 0 {
 			t.Fatalf("cycle %d: no write was acknowledged before the kill", cycle)
 		}
@@ -71,7 +71,9 @@ func TestKillDuringWritesLosesNothing(t *testing.T) {
 		t.Errorf("exit after SIGTERM: %v\n%s", err, p.Logs())
 	}
 	collabs, memberships := load.Size()
-	t.Logf("verified %d collaborations and %d memberships", collabs, memberships)
+	objs, glueTables, rules, assocs := load.DataSize()
+	t.Logf("verified %d collaborations, %d memberships, %d objects, %d Glue tables, %d configured tables with a rule, %d associations",
+		collabs, memberships, objs, glueTables, rules, assocs)
 	for i, q := range procs {
 		if lines := q.ErrorLogs(); len(lines) > 0 {
 			t.Errorf("server %d logged errors:\n%s", i+1, strings.Join(lines, "\n"))

@@ -1,6 +1,7 @@
 package durability
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
 	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
@@ -58,7 +61,8 @@ func (b *gatedBody) Read(p []byte) (int, error) {
 // requests are in flight (their handlers are running, waiting for the rest
 // of the body) and while other clients keep writing. The server must stop
 // taking connections, let the in-flight requests finish with 200, exit 0,
-// and a restart must show them and every other acknowledged write.
+// and a restart must show them and every other acknowledged write. One of
+// the held requests is an S3 PutObject: its bytes are there after restart.
 func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -72,7 +76,7 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	base.ExpectContinueTimeout = time.Minute
 	gate := &gateTransport{
 		base:    base,
-		started: make(chan struct{}, held),
+		started: make(chan struct{}, held+1),
 		release: make(chan struct{}),
 	}
 	type result struct {
@@ -94,7 +98,23 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 			results <- result{name, out, err}
 		}()
 	}
-	for range held {
+	// And an upload, held the same way after its headers.
+	upload := bytes.Repeat([]byte("in flight at SIGTERM\n"), 50000)
+	uploadClient := func(p *testbin.Proc, tr http.RoundTripper) *s3.Client {
+		return s3.New(s3.Options{Region: crashload.Region, BaseEndpoint: aws.String(p.URL), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider("900000000099", "secret", ""),
+			HTTPClient:  &http.Client{Transport: tr}, Retryer: aws.NopRetryer{}})
+	}
+	if _, err := uploadClient(p, nil).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("held-upload")}); err != nil {
+		t.Fatal(err)
+	}
+	uploaded := make(chan error, 1)
+	go func() {
+		_, err := uploadClient(p, gate).PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("held-upload"),
+			Key: aws.String("data.csv"), Body: bytes.NewReader(upload)})
+		uploaded <- err
+	}()
+	for range held + 1 {
 		select {
 		case <-gate.started:
 		case <-time.After(10 * time.Second):
@@ -143,6 +163,9 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		}
 		names = append(names, r.name)
 	}
+	if err := <-uploaded; err != nil {
+		t.Errorf("in-flight PutObject: %v", err)
+	}
 	select {
 	case <-p.Exited():
 		if err := p.ExitErr(); err != nil {
@@ -167,6 +190,15 @@ func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 		}
 		if len(out.CollaborationList) != 1 || aws.ToString(out.CollaborationList[0].Name) != fmt.Sprintf("held-%d", i) {
 			t.Errorf("after restart, account %d sees %d collaborations, want its held one", i, len(out.CollaborationList))
+		}
+	}
+	if out, err := uploadClient(q, nil).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("held-upload"), Key: aws.String("data.csv")}); err != nil {
+		t.Errorf("after restart, the upload in flight at SIGTERM: %v", err)
+	} else {
+		got, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if err != nil || !bytes.Equal(got, upload) {
+			t.Errorf("after restart, the upload in flight at SIGTERM reads %d bytes (%v), want %d", len(got), err, len(upload))
 		}
 	}
 	load.Verify(t, clientsFor(q, load))

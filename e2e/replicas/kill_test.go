@@ -56,8 +56,8 @@ func TestKillReplicaMidWrite(t *testing.T) {
 			t.Errorf("cycle %d: %v", cycle, err)
 		}
 		cutTotal += tl.Cut
-		t.Logf("cycle %d: killed %s; %d writes acknowledged; %d workers had a write to it unanswered, %d of them cut off mid-request",
-			cycle, c.replicas[victim].Name(), tl.Acked, tl.Unanswered, tl.Cut)
+		t.Logf("cycle %d: killed %s; %d writes acknowledged; %d workers had a write to it unanswered (%v), %d of them cut off mid-request",
+			cycle, c.replicas[victim].Name(), tl.Acked, tl.Unanswered, tl.InFlight, tl.Cut)
 		if tl.Acked == 0 {
 			t.Fatalf("cycle %d: no write was acknowledged before the kill", cycle)
 		}
@@ -81,7 +81,9 @@ func TestKillReplicaMidWrite(t *testing.T) {
 		t.Errorf("in %d cycles, the kill never cut a request off mid-way", killCycles)
 	}
 	collabs, memberships := load.Size()
-	t.Logf("verified %d collaborations and %d memberships", collabs, memberships)
+	objs, glueTables, rules, assocs := load.DataSize()
+	t.Logf("verified %d collaborations, %d memberships, %d objects, %d Glue tables, %d configured tables with a rule, %d associations",
+		collabs, memberships, objs, glueTables, rules, assocs)
 	for _, p := range c.replicas {
 		procs = append(procs, p)
 		if err := p.Stop(t); err != nil {
@@ -189,6 +191,11 @@ func (c *cluster) checkInvariants(t *testing.T, attempted map[string][]string) {
 		t.Errorf("tags of %s, which does not exist", arn)
 		return nil
 	})
+	orphans := crashload.CheckData(t, c.objectsDir, func(q string, each func(func(...any) error) error) {
+		t.Helper()
+		query(q, func(r pgx.Rows) error { return each(r.Scan) })
+	})
+	t.Logf("%d blobs that no row names (a kill between a blob's rename and its row's commit)", orphans)
 	if collabs == 0 {
 		t.Errorf("no collaboration in schema %s", c.schema)
 	}

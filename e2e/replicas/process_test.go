@@ -86,6 +86,7 @@ func client(p *testbin.Proc, account string, tr http.RoundTripper) *cleanrooms.C
 // cluster is replicas of cleanroomsd on one fresh PostgreSQL schema.
 type cluster struct {
 	dsn, schema string
+	objectsDir  string // the embedded S3's blobs, shared by every replica
 	replicas    []*testbin.Proc
 	tr          *http.Transport
 }
@@ -98,7 +99,7 @@ func newCluster(tb testing.TB, n int, args ...string) *cluster {
 	tb.Helper()
 	dsn, schema := pgtest.Schema(tb)
 	testbin.Build(tb)
-	c := &cluster{dsn: dsn, schema: schema, tr: newTransport()}
+	c := &cluster{dsn: dsn, schema: schema, objectsDir: objectsDir(tb), tr: newTransport()}
 	tb.Cleanup(c.tr.CloseIdleConnections)
 	// Started at once, as an orchestrator would: they race to migrate.
 	procs := make([]*testbin.Proc, n)

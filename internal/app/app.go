@@ -117,6 +117,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if verify && creds == nil {
 		return nil, errors.New("verifying signatures needs a credentials file")
 	}
+	// Refused before the database is touched (no connection, no
+	// migration), so that the message is this one even when the
+	// database cannot be reached.
+	if cfg.DatabaseURL != "" && cfg.ObjectsDir == "" && cfg.S3.Endpoint == "" {
+		return nil, fmt.Errorf("objects: %w", errNoSharedObjects)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -148,6 +154,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger, objects: data}, nil
 }
 
+var errNoSharedObjects = errors.New("with a PostgreSQL store, give an objects dir every replica shares (--objects-dir) " +
+	"or an external S3 endpoint (--s3-endpoint)")
+
 // openObjects opens where table data and results live: an external S3
 // when configured (nothing served), else the embedded S3 (served).
 func openObjects(cfg Config, st cleanrooms.Store) (objects.Objects, *objects.Server, error) {
@@ -159,8 +168,7 @@ func openObjects(cfg Config, st cleanrooms.Store) (objects.Objects, *objects.Ser
 	switch {
 	case dir != "":
 	case cfg.DatabaseURL != "":
-		return nil, nil, errors.New("with a PostgreSQL store, give an objects dir every replica shares (--objects-dir) " +
-			"or an external S3 endpoint (--s3-endpoint)")
+		return nil, nil, errNoSharedObjects
 	case cfg.DataDir != "":
 		dir = filepath.Join(cfg.DataDir, "objects")
 	}

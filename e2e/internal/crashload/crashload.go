@@ -1,7 +1,10 @@
 // Package crashload is the write load of the crash tests and its ledger of
 // acknowledged writes. Workers, each with its own three accounts, write in
 // rounds (CreateCollaboration with tags, CreateMembership by both invitees,
-// UpdateMembership and TagResource on earlier resources) through clients
+// the provider's data (data.go: an S3 object, single or multipart, sometimes
+// an overwrite; a Glue table; a configured table with a LIST rule,
+// sometimes a rule update; its association), UpdateMembership and
+// TagResource on earlier resources) through clients
 // that never retry, until a write fails because its server was killed.
 // Every answered write is recorded with the state it set; the one write
 // that got no answer is pending: afterwards it may or may not have been
@@ -111,6 +114,8 @@ type Tally struct {
 	// Cut counts the unanswered writes sent before the kill (rather than
 	// refused, or failed on a dead kept-alive connection, after it).
 	Cut int
+	// InFlight names the operation of each unanswered write.
+	InFlight []string
 	// Unexpected holds the writes the server answered with an error:
 	// the test's fault or a bug.
 	Unexpected []error
@@ -124,6 +129,7 @@ func (l *Load) Tally(killedAt time.Time) Tally {
 		t.Acked += w.acked
 		if w.inFlight != "" {
 			t.Unanswered++
+			t.InFlight = append(t.InFlight, strings.Fields(w.inFlight)[0])
 			if w.sentAt.Before(killedAt) {
 				t.Cut++
 			}
@@ -224,6 +230,7 @@ type worker struct {
 	attempted map[string][]string
 	round     int
 	version   int // makes every update and tag value distinct
+	data      dataLedger
 
 	// per run
 	targets    []Clients
@@ -320,6 +327,9 @@ func (w *worker) step(ctx context.Context) bool {
 		if !w.join(ctx, c, pos) {
 			return false
 		}
+	}
+	if !w.dataStep(ctx, c, c.joins[2].acked) {
+		return false
 	}
 	if !w.updateMembership(ctx, w.memberships[w.rng.IntN(len(w.memberships))]) {
 		return false
@@ -432,6 +442,7 @@ func (w *worker) verify(ctx context.Context, tb testing.TB, cl Clients) {
 	for _, ms := range w.memberships {
 		w.verifyMembership(ctx, tb, cl, ms)
 	}
+	w.verifyData(ctx, tb, cl)
 }
 
 // resolveCreate looks for the collaboration of an unanswered create: at
