@@ -1,12 +1,19 @@
 // Package cleanroomstest runs an in-process cleanroomsd for Go tests and
-// hands out AWS SDK configurations and Clean Rooms clients, one per
-// account:
+// hands out AWS SDK configurations and Clean Rooms, S3 and Glue clients,
+// one per account:
 //
 //	srv := cleanroomstest.NewServer(t)
 //	alice := srv.Client("111122223333")
 //	bob := srv.Client("444455556666")
+//	data := srv.S3Client("111122223333")     // the embedded S3, path-style
+//	catalog := srv.GlueClient("111122223333") // the embedded Glue Data Catalog
 //
-// Each Server has its own in-memory store. An account is named by the
+// The three services share one listener, as in cleanroomsd: a request goes
+// to the service its signature names. Configured tables are checked against
+// the embedded Glue catalog (the caller's own tables) unless WithCatalog or
+// WithLenientCatalog says otherwise.
+//
+// Each Server has its own in-memory store and object bytes. An account is named by the
 // access key its client signs with, so any 12-digit account id works
 // without configuration; signatures are not verified.
 package cleanroomstest
@@ -19,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
 	domain "github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -41,6 +50,7 @@ type Quotas struct {
 type options struct {
 	quotas  Quotas
 	catalog domain.Catalog
+	lenient bool
 }
 
 // Option configures a Server.
@@ -49,6 +59,11 @@ type Option func(*options)
 // WithCatalog checks configured tables against c (strictly), for this
 // module's tests: the Catalog type is internal.
 func WithCatalog(c domain.Catalog) Option { return func(o *options) { o.catalog = c } }
+
+// WithLenientCatalog accepts Glue references the catalog does not know
+// (cleanroomsd's --lenient-catalog), for tests that use the server as an
+// API double and never create Glue tables.
+func WithLenientCatalog() Option { return func(o *options) { o.lenient = true } }
 
 // WithQuotas sets the quotas the server enforces.
 func WithQuotas(q Quotas) Option { return func(o *options) { o.quotas = q } }
@@ -78,7 +93,7 @@ func Start(opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog})
+	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient})
 	if err != nil {
 		return nil, err
 	}
@@ -106,4 +121,17 @@ func (s *Server) AWSConfig(account string) aws.Config {
 // Client returns a Clean Rooms client acting as account.
 func (s *Server) Client(account string) *cleanrooms.Client {
 	return cleanrooms.NewFromConfig(s.AWSConfig(account))
+}
+
+// S3Client returns a client of the embedded S3 acting as account, with
+// path-style addressing (http://host/bucket/key), which is what a custom
+// endpoint needs. Buckets belong to the account that created them.
+func (s *Server) S3Client(account string) *s3.Client {
+	return s3.NewFromConfig(s.AWSConfig(account), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// GlueClient returns a client of the embedded Glue Data Catalog acting as
+// account; each account has its own catalog.
+func (s *Server) GlueClient(account string) *glue.Client {
+	return glue.NewFromConfig(s.AWSConfig(account))
 }

@@ -273,7 +273,7 @@ func TestDeleteMembershipWithAssociations(t *testing.T) {
 }
 
 func TestLenientCatalog(t *testing.T) {
-	e := newEnv(t) // no catalog: lenient
+	e := newEnv(t, cleanroomstest.WithLenientCatalog())
 	ct := mustTable(t, e.A, tableInput("anything", "whatever"))
 	if aws.ToString(ct.Name) != "anything" {
 		t.Errorf("table = %+v", ct)
