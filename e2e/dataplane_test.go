@@ -698,3 +698,25 @@ func TestDataPathIsolation(t *testing.T) {
 	_, err = w.D.cr.GetConfiguredTable(ctx, &cleanrooms.GetConfiguredTableInput{ConfiguredTableIdentifier: ct})
 	wantNotFound(t, err, types.ResourceTypeConfiguredTable, *ct)
 }
+
+// Schema column types are read from the catalog at every read: a Glue
+// update shows at once, and a Glue table deleted since configuration
+// leaves its columns typed string (docs/behavior-decisions.md).
+func TestDataPathSchemaFollowsCatalog(t *testing.T) {
+	w := newDataWorld(t)
+	ctx := t.Context()
+	in := glueTable("users", "csv", "s3://a-data/users/", []gluetypes.Column{col("user_id", "string"), col("city", "varchar(64)"), col("spend", "decimal(10,2)")})
+	if _, err := w.A.glue.UpdateTable(ctx, &glue.UpdateTableInput{DatabaseName: aws.String("acme"), TableInput: in}); err != nil {
+		t.Fatal(err)
+	}
+	if d := diff([]string{"user_id:string", "city:varchar(64)", "spend:decimal(10,2)"}, viewOf(getSchema(t, w.B.cr, w.collabID, "users")).Columns); d != "" {
+		t.Errorf("users after the Glue update: %s", d)
+	}
+	if _, err := w.A.glue.DeleteTable(ctx, &glue.DeleteTableInput{DatabaseName: aws.String("acme"), Name: aws.String("visits")}); err != nil {
+		t.Fatal(err)
+	}
+	got := viewOf(getSchema(t, w.B.cr, w.collabID, "visits"))
+	if d := diff([]string{"user_id:string", "page:string", "day:string"}, got.Columns); d != "" || len(got.Partitions) != 0 {
+		t.Errorf("visits after its Glue table is deleted: columns %s, partitions %v", d, got.Partitions)
+	}
+}
