@@ -607,8 +607,27 @@ func TestDataPathIsolation(t *testing.T) {
 			}
 		})
 	}
+	// B writes into A's bucket from its own, or into A's pending upload.
+	_, err := w.B.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: b, Key: aws.String("planted"), CopySource: aws.String("b-data/purchases/part-0.parquet")})
+	s3Error(t, "CopyObject (from B's bucket into A's)", err, "AccessDenied", 403)
+	up, err := w.A.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: b, Key: aws.String("pending")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.B.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: b, Key: aws.String("pending"), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: strings.NewReader("x")})
+	s3Error(t, "UploadPart (A's upload)", err, "AccessDenied", 403)
+	_, err = w.B.s3.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("pending"), UploadId: up.UploadId})
+	s3Error(t, "ListParts (A's upload)", err, "AccessDenied", 403)
+	_, err = w.B.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: b, Key: aws.String("pending"), UploadId: up.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: aws.String(`"x"`), PartNumber: aws.Int32(1)}}}})
+	s3Error(t, "CompleteMultipartUpload (A's upload)", err, "AccessDenied", 403)
+	_, err = w.B.s3.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: b, Key: aws.String("pending"), UploadId: up.UploadId})
+	s3Error(t, "AbortMultipartUpload (A's upload)", err, "AccessDenied", 403)
+	if parts, err := w.A.s3.ListParts(ctx, &s3.ListPartsInput{Bucket: b, Key: aws.String("pending"), UploadId: up.UploadId}); err != nil || len(parts.Parts) != 0 {
+		t.Errorf("A's pending upload after B's attempts: %v, %v", parts, err)
+	}
 	// B copying A's object into its own bucket is refused on the source.
-	_, err := w.B.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("b-data"), Key: aws.String("stolen"), CopySource: aws.String("a-data/users/part-0.csv")})
+	_, err = w.B.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("b-data"), Key: aws.String("stolen"), CopySource: aws.String("a-data/users/part-0.csv")})
 	s3Error(t, "CopyObject (from A's bucket)", err, "AccessDenied", 403)
 	_, err = w.B.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("b-data"), Key: aws.String("stolen")})
 	s3Error(t, "HeadObject(stolen)", err, "", 404)
