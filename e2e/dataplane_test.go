@@ -443,6 +443,33 @@ func TestDataPathCatalogChecks(t *testing.T) {
 	if v := wantValidation(t, err); !strings.Contains(aws.ToString(v.Message), `"referrer"`) {
 		t.Errorf("update message = %q", aws.ToString(v.Message))
 	}
+	// glue.region names the catalog of another region of the caller's.
+	eu := glue.NewFromConfig(w.srv.AWSConfig(acctA), func(o *glue.Options) { o.Region = "eu-west-1" })
+	if _, err := eu.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("eu")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eu.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String("eu"),
+		TableInput: glueTable("t", "csv", "s3://a-data/eu/", []gluetypes.Column{col("a", "bigint")})}); err != nil {
+		t.Fatal(err)
+	}
+	euRef := func(db, table string, r types.CommercialRegion) *cleanrooms.CreateConfiguredTableInput {
+		return &cleanrooms.CreateConfiguredTableInput{Name: aws.String("eu"), AllowedColumns: []string{"a"}, AnalysisMethod: types.AnalysisMethodDirectQuery,
+			TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String(db), TableName: aws.String(table), Region: r}}}
+	}
+	euCT := mustTable(t, w.A.cr, euRef("eu", "t", "eu-west-1"))
+	_, err = w.A.cr.CreateConfiguredTable(ctx, euRef("eu", "t", ""))
+	if v := wantValidation(t, err); !strings.Contains(aws.ToString(v.Message), "eu.t does not exist in the catalog of account "+acctA+" in "+region) {
+		t.Errorf("eu table without its region: %q", aws.ToString(v.Message))
+	}
+	_, err = w.A.cr.CreateConfiguredTable(ctx, euRef("acme", "users", "eu-west-1"))
+	if v := wantValidation(t, err); !strings.Contains(aws.ToString(v.Message), "in eu-west-1.") {
+		t.Errorf("us table named in eu-west-1: %q", aws.ToString(v.Message))
+	}
+	euCTA := w.A.associate(t, w.mA, *euCT.Id, "eu")
+	if got := viewOf(getSchema(t, w.B.cr, w.collabID, *euCTA.Name)); !slices.Equal(got.Columns, []string{"a:bigint"}) {
+		t.Errorf("schema of the eu-west-1 table: %v", got.Columns)
+	}
+
 	// Lenient mode accepts what the catalog does not know.
 	lenient := cleanroomstest.NewServer(t, cleanroomstest.WithLenientCatalog())
 	if _, err := lenient.Client(acctA).CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String("x"), AllowedColumns: []string{"email"},
