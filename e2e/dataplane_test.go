@@ -245,7 +245,9 @@ type dataWorld struct {
 	rows     []purchase
 }
 
-func newDataWorld(t *testing.T) *dataWorld {
+// newDataWorld builds it; the 5 MiB multipart object is uploaded only when
+// multipart is set (it is what makes a world slow under -race).
+func newDataWorld(t *testing.T, multipart ...bool) *dataWorld {
 	t.Helper()
 	srv := cleanroomstest.NewServer(t)
 	w := &dataWorld{srv: srv, A: newMember(srv, acctA), B: newMember(srv, acctB), D: newMember(srv, acctD)}
@@ -259,33 +261,11 @@ func newDataWorld(t *testing.T) *dataWorld {
 		}
 	}
 
-	// A: a small CSV object and a multipart one, both under users/.
+	// A: a small CSV object under users/ (and a multipart one when asked).
 	w.usersCSV = []byte("user_id,city,spend\nu1,Paris,10.5\nu2,Lyon,3\nu3,Paris,7.25\n")
 	w.A.put(t, "a-data", "users/part-0.csv", w.usersCSV)
-	var part1 bytes.Buffer
-	part1.WriteString("user_id,city,spend\n")
-	for i := 0; part1.Len() < 5<<20; i++ {
-		fmt.Fprintf(&part1, "m%07d,city%d,%d.5\n", i, i%17, i%1000)
-	}
-	part2 := []byte("z1,Nice,1\nz2,Nice,2\n")
-	w.bigCSV = append(slices.Clip(part1.Bytes()), part2...)
-	up, err := w.A.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var parts []s3types.CompletedPart
-	for i, body := range [][]byte{part1.Bytes(), part2} {
-		n := aws.Int32(int32(i + 1))
-		out, err := w.A.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv"),
-			UploadId: up.UploadId, PartNumber: n, Body: bytes.NewReader(body)})
-		if err != nil {
-			t.Fatalf("UploadPart(%d): %v", i+1, err)
-		}
-		parts = append(parts, s3types.CompletedPart{ETag: out.ETag, PartNumber: n})
-	}
-	if _, err := w.A.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv"),
-		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
-		t.Fatal(err)
+	if len(multipart) > 0 && multipart[0] {
+		w.uploadMultipart(t)
 	}
 	w.A.put(t, "a-data", "visits/day=2024-01-01/part-0.csv", []byte("user_id,page\nu1,/home\n"))
 	w.A.put(t, "a-data", "visits/day=2024-01-02/part-0.csv", []byte("user_id,page\nu2,/cart\nu3,/home\n"))
@@ -332,8 +312,39 @@ func newDataWorld(t *testing.T) *dataWorld {
 	return w
 }
 
+// uploadMultipart writes users/part-1.csv in two parts (5 MiB and a tail).
+func (w *dataWorld) uploadMultipart(t *testing.T) {
+	t.Helper()
+	ctx := t.Context()
+	var part1 bytes.Buffer
+	part1.WriteString("user_id,city,spend\n")
+	for i := 0; part1.Len() < 5<<20; i++ {
+		fmt.Fprintf(&part1, "m%07d,city%d,%d.5\n", i, i%17, i%1000)
+	}
+	part2 := []byte("z1,Nice,1\nz2,Nice,2\n")
+	w.bigCSV = append(slices.Clip(part1.Bytes()), part2...)
+	up, err := w.A.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []s3types.CompletedPart
+	for i, body := range [][]byte{part1.Bytes(), part2} {
+		n := aws.Int32(int32(i + 1))
+		out, err := w.A.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv"),
+			UploadId: up.UploadId, PartNumber: n, Body: bytes.NewReader(body)})
+		if err != nil {
+			t.Fatalf("UploadPart(%d): %v", i+1, err)
+		}
+		parts = append(parts, s3types.CompletedPart{ETag: out.ETag, PartNumber: n})
+	}
+	if _, err := w.A.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("a-data"), Key: aws.String("users/part-1.csv"),
+		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDataPathObjects(t *testing.T) {
-	w := newDataWorld(t)
+	w := newDataWorld(t, true)
 	ctx := t.Context()
 
 	// The bytes uploaded are the bytes read back, whole and by range.
