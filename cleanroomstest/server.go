@@ -60,9 +60,9 @@ type Option func(*options)
 // module's tests: the Catalog type is internal.
 func WithCatalog(c domain.Catalog) Option { return func(o *options) { o.catalog = c } }
 
-// WithLenientCatalog accepts Glue references the catalog does not know
-// (cleanroomsd's --lenient-catalog), for tests that use the server as an
-// API double and never create Glue tables.
+// WithLenientCatalog accepts configured tables whose Glue table does not
+// exist in the embedded catalog, for tests that use the Clean Rooms API
+// without creating Glue tables (cleanroomsd --lenient-catalog).
 func WithLenientCatalog() Option { return func(o *options) { o.lenient = true } }
 
 // WithQuotas sets the quotas the server enforces.

@@ -278,6 +278,10 @@ func TestLenientCatalog(t *testing.T) {
 	if aws.ToString(ct.Name) != "anything" {
 		t.Errorf("table = %+v", ct)
 	}
+	// Without the option the embedded Glue catalog is checked.
+	strict := newEnv(t)
+	_, err := strict.A.CreateConfiguredTable(t.Context(), tableInput("anything", "whatever"))
+	apiError[*types.ValidationException](t, err, 400)
 }
 
 func mustErr[T any](_ T, err error) error { return err }

@@ -33,14 +33,26 @@ func start(tb testing.TB, name string, args ...string) *testbin.Proc {
 
 // launch is start for any goroutine: it returns its failure. env is added
 // to the process's environment. The log level is info, before args; the
-// per-request INFO lines are read and dropped.
+// per-request INFO lines are read and dropped. Every replica of a test
+// shares one objects directory, as replicas on one database must.
 func launch(tb testing.TB, name string, env []string, args ...string) (*testbin.Proc, error) {
 	return testbin.Launch(tb, testbin.Build(tb), testbin.Options{
 		Name:         name,
-		Env:          env,
+		Env:          append([]string{"CLEANROOMSD_OBJECTS_DIR=" + objectsDir(tb)}, env...),
 		Args:         append([]string{"--log-level", "info"}, args...),
 		StartTimeout: 60 * time.Second,
 	})
+}
+
+var objectsDirs sync.Map // testing.TB → string
+
+// objectsDir is the objects directory the replicas of tb share.
+func objectsDir(tb testing.TB) string {
+	if d, ok := objectsDirs.Load(tb); ok {
+		return d.(string)
+	}
+	d, _ := objectsDirs.LoadOrStore(tb, tb.TempDir())
+	return d.(string)
 }
 
 // checkNoErrors fails the test if any process logged an error.

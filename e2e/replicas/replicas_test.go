@@ -478,7 +478,7 @@ func TestDatabaseURLFromEnvironment(t *testing.T) {
 	if withPassword == dsn {
 		t.Skip("the test database URL does not have the form postgres://postgres@...")
 	}
-	env := []string{"CLEANROOMSD_DATABASE_URL=" + withPassword}
+	env := []string{"CLEANROOMSD_DATABASE_URL=" + withPassword, "CLEANROOMSD_OBJECTS_DIR=" + objectsDir(t)}
 	// A flag error prints the usage, with the defaults: not the URL.
 	cmd := exec.Command(testbin.Build(t), "--no-such-flag")
 	cmd.Env = append(os.Environ(), env...)
