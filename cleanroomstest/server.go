@@ -1,12 +1,19 @@
 // Package cleanroomstest runs an in-process cleanroomsd for Go tests and
-// hands out AWS SDK configurations and Clean Rooms clients, one per
-// account:
+// hands out AWS SDK configurations and Clean Rooms, S3 and Glue clients,
+// one per account:
 //
 //	srv := cleanroomstest.NewServer(t)
 //	alice := srv.Client("111122223333")
 //	bob := srv.Client("444455556666")
+//	data := srv.S3Client("111122223333")     // the embedded S3, path-style
+//	catalog := srv.GlueClient("111122223333") // the embedded Glue Data Catalog
 //
-// Each Server has its own in-memory store. An account is named by the
+// The three services share one listener, as in cleanroomsd: a request goes
+// to the service its signature names. Configured tables are checked against
+// the embedded Glue catalog (the caller's own tables) unless WithCatalog or
+// WithLenientCatalog says otherwise.
+//
+// Each Server has its own in-memory store and object bytes. An account is named by the
 // access key its client signs with, so any 12-digit account id works
 // without configuration; signatures are not verified.
 package cleanroomstest
@@ -19,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
 	domain "github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -112,4 +121,17 @@ func (s *Server) AWSConfig(account string) aws.Config {
 // Client returns a Clean Rooms client acting as account.
 func (s *Server) Client(account string) *cleanrooms.Client {
 	return cleanrooms.NewFromConfig(s.AWSConfig(account))
+}
+
+// S3Client returns a client of the embedded S3 acting as account, with
+// path-style addressing (http://host/bucket/key), which is what a custom
+// endpoint needs. Buckets belong to the account that created them.
+func (s *Server) S3Client(account string) *s3.Client {
+	return s3.NewFromConfig(s.AWSConfig(account), func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// GlueClient returns a client of the embedded Glue Data Catalog acting as
+// account; each account has its own catalog.
+func (s *Server) GlueClient(account string) *glue.Client {
+	return glue.NewFromConfig(s.AWSConfig(account))
 }

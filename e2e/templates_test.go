@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
 )
 
-// Configured table associations are built in parallel with these tests,
-// so no table is in any collaboration yet: the templates here read no
-// table, except where a test wants the "not in the collaboration" 400.
+// The templates here read no table, except where a test wants the "not in
+// the collaboration" 400; templates over associated tables are in
+// templates_tables_test.go.
 
 // templateWorld is the standard collaboration with A and B joined (C only
 // invited, D an outsider).
