@@ -51,8 +51,8 @@ if not os.environ.get("CLEANROOMSD_KEEP"):
 AWS_CONFIG = os.path.join(WORKDIR, "aws-config")
 with open(AWS_CONFIG, "w") as _f:
     _f.write("[default]\nregion = %s\ns3 =\n    addressing_style = path\n" % REGION)
-os.environ["AWS_CONFIG_FILE"] = AWS_CONFIG
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(WORKDIR, "no-credentials")
+# The CLI gets its own environment (see aws()); this process's is left alone except for what
+# would point boto3 elsewhere (unittest discover imports every *_test.py into one process).
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 for _v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
            "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL_CLEANROOMS", "AWS_CA_BUNDLE"):
@@ -202,7 +202,8 @@ def aws(who, *args, expect_rc=0, json_out=True):
     """`aws ARGS` as account `who` with AWS_ENDPOINT_URL set to the server (one endpoint for s3,
     glue and cleanrooms). expect_rc=0: parsed stdout; expect_rc=None: the CompletedProcess."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNTS[who]["key"], AWS_SECRET_ACCESS_KEY=ACCOUNTS[who]["secret"],
-               AWS_ENDPOINT_URL=SERVER.url, AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
+               AWS_CONFIG_FILE=AWS_CONFIG, AWS_SHARED_CREDENTIALS_FILE=os.path.join(WORKDIR, "no-credentials"),
+               AWS_DEFAULT_REGION=REGION, AWS_ENDPOINT_URL=SERVER.url, AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
     cmd = [AWS_CLI] + list(args) + (["--output", "json"] if json_out else [])
     STATS["cli_calls"] += 1
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=WORKDIR)
