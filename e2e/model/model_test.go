@@ -167,6 +167,7 @@ type refModel struct {
 	memberships map[string]*mMembership
 	shipIDs     []string // every membership id ever created, in order (gone ones too)
 	tags        map[string]map[string]string
+	data        *dataModel
 }
 
 func newModel(q quotas) *refModel {
@@ -175,6 +176,7 @@ func newModel(q quotas) *refModel {
 		collabs:     map[string]*mCollab{},
 		memberships: map[string]*mMembership{},
 		tags:        map[string]map[string]string{},
+		data:        newDataModel(),
 	}
 }
 
@@ -720,6 +722,9 @@ func (m *refModel) deleteMembership(caller, id string) (outcome, func()) {
 	}
 	if ms.status == msActive && m.collabs[ms.collabID].creator == caller {
 		return conflictOf(reasonState, "the creator cannot leave (decisions)"), commit
+	}
+	if m.hasSubresources(id) {
+		return conflictOf(reasonSubresources, "the membership has associations or templates (issue 7; decisions)"), commit
 	}
 	return ok(), commit
 }

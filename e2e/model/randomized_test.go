@@ -80,6 +80,7 @@ func TestRandomizedAgainstReferenceModel(t *testing.T) {
 // checks that no account can reach another account's memberships.
 func (h *harness) audit(final bool) {
 	h.t.Helper()
+	h.auditData(final)
 	for _, a := range accounts {
 		h.begin("audit: %s ListCollaborations", a)
 		cs, err := h.allCollaborations(a, "")
