@@ -156,6 +156,26 @@ func (d *dataModel) deleteObject(caller, bucket, key string) (outcome, func()) {
 	return d.bucketAccess(caller, bucket), commit // a missing key is 204
 }
 
+// copyObject: the destination bucket is checked first (missing → 404,
+// another account's → 403), then the source bucket the same way (so a
+// foreign source is 403 and its keys are never looked at), then the key.
+// A copy onto itself without new metadata is S3's 400 InvalidRequest.
+func (d *dataModel) copyObject(caller, src, sk, dst, dk string) (outcome, func()) {
+	commit := func() { d.objects[dst][dk] = d.objects[src][sk] }
+	for _, b := range []string{dst, src} {
+		if o := d.bucketAccess(caller, b); o.code != codeOK {
+			return o, commit
+		}
+	}
+	if _, ok := d.objects[src][sk]; !ok {
+		return fail(codeNoSuchKey, "no source key"), commit
+	}
+	if src == dst && sk == dk {
+		return fail("InvalidRequest", "copy onto itself without changes (S3)"), commit
+	}
+	return ok(), commit
+}
+
 func (d *dataModel) ownBuckets(caller string) []string {
 	var out []string
 	for _, b := range d.bucketIDs {
@@ -199,6 +219,22 @@ func (d *dataModel) createTable(caller, db, table string) (outcome, func()) {
 	}
 	if _, ok := d.tables[caller][db+"."+table]; ok {
 		return fail(codeGlueExists, "table exists"), commit
+	}
+	return ok(), commit
+}
+
+// deleteDatabase deletes its tables too (decisions, Glue).
+func (d *dataModel) deleteDatabase(caller, db string) (outcome, func()) {
+	commit := func() {
+		delete(d.dbs[caller], db)
+		for k := range d.tables[caller] {
+			if strings.HasPrefix(k, db+".") {
+				delete(d.tables[caller], k)
+			}
+		}
+	}
+	if !d.dbs[caller][db] {
+		return fail(codeGlueNotFound, "no database "+db+" in the caller's catalog"), commit
 	}
 	return ok(), commit
 }

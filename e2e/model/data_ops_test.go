@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 func init() {
@@ -26,6 +27,11 @@ func init() {
 		weightedOp{"PutObject", fixed(4), (*harness).opPutObject},
 		weightedOp{"GetObject", fixed(4), (*harness).opGetObject},
 		weightedOp{"DeleteObject", fixed(2), (*harness).opDeleteObject},
+		weightedOp{"CopyObject", fixed(3), (*harness).opCopyObject},
+		weightedOp{"HeadBucket", fixed(1), (*harness).opHeadBucket},
+		weightedOp{"DeleteObjects", fixed(1), (*harness).opDeleteObjects},
+		weightedOp{"CreateMultipartUpload", fixed(1), (*harness).opCreateMultipartUpload},
+		weightedOp{"DeleteDatabase", fixed(1), (*harness).opDeleteDatabase},
 		weightedOp{"CreateDatabase", fixed(4), (*harness).opCreateDatabase},
 		weightedOp{"CreateTable", fixed(6), (*harness).opCreateTable},
 		weightedOp{"DeleteTable", fixed(1), (*harness).opDeleteTable},
@@ -145,6 +151,83 @@ func (h *harness) opDeleteObject() {
 	}
 }
 
+func (h *harness) opCopyObject() {
+	caller, dst := h.bucketCaller()
+	src := pick(h, bucketPool)
+	if h.chance(0.5) { // often a bucket of another account: the copy must not read it
+		for b, owner := range h.m.data.buckets {
+			if owner != caller && h.chance(0.5) {
+				src = b
+			}
+		}
+	}
+	sk, dk := pick(h, keyPool), pick(h, keyPool)
+	h.begin("%s CopyObject %s/%s -> %s/%s", caller, src, sk, dst, dk)
+	want, commit := h.m.data.copyObject(caller, src, sk, dst, dk)
+	ctx, cancel := h.ctx()
+	_, err := h.s3c[caller].CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String(dst), Key: aws.String(dk), CopySource: aws.String(src + "/" + sk)})
+	cancel()
+	h.outcome("CopyObject", want, err)
+	if err == nil {
+		commit()
+	}
+}
+
+func (h *harness) opHeadBucket() {
+	caller, b := h.bucketCaller()
+	h.begin("%s HeadBucket %s", caller, b)
+	want := h.m.data.bucketAccess(caller, b)
+	// HEAD answers carry no body: the SDK names the status instead.
+	switch want.code {
+	case codeS3AccessDenied:
+		want.code = "Forbidden"
+	case codeNoSuchBucket:
+		want.code = "NotFound"
+	}
+	ctx, cancel := h.ctx()
+	_, err := h.s3c[caller].HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b)})
+	cancel()
+	h.outcome("HeadBucket", want, err)
+}
+
+func (h *harness) opDeleteObjects() {
+	caller, b := h.bucketCaller()
+	keys := []string{pick(h, keyPool), pick(h, keyPool)}
+	h.begin("%s DeleteObjects %s %v", caller, b, keys)
+	want := h.m.data.bucketAccess(caller, b)
+	var ids []s3types.ObjectIdentifier
+	for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+		ids = append(ids, s3types.ObjectIdentifier{Key: aws.String(k)})
+	}
+	ctx, cancel := h.ctx()
+	out, err := h.s3c[caller].DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b), Delete: &s3types.Delete{Objects: ids}})
+	cancel()
+	if h.outcome("DeleteObjects", want, err) {
+		if len(out.Errors) > 0 {
+			h.diverge("DeleteObjects errors %v; model expected none", aws.ToString(out.Errors[0].Code))
+		}
+		for _, k := range keys {
+			delete(h.m.data.objects[b], k)
+		}
+	}
+}
+
+// opCreateMultipartUpload starts and aborts an upload (uploads would make
+// DeleteBucket a 409, which the model does not track).
+func (h *harness) opCreateMultipartUpload() {
+	caller, b := h.bucketCaller()
+	h.begin("%s CreateMultipartUpload %s/big.bin", caller, b)
+	want := h.m.data.bucketAccess(caller, b)
+	ctx, cancel := h.ctx()
+	defer cancel()
+	out, err := h.s3c[caller].CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("big.bin")})
+	if h.outcome("CreateMultipartUpload", want, err) {
+		if _, err := h.s3c[caller].AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(b), Key: aws.String("big.bin"), UploadId: out.UploadId}); err != nil {
+			h.diverge("AbortMultipartUpload: %v", err)
+		}
+	}
+}
+
 // ---- Glue -----------------------------------------------------------------
 
 func (h *harness) opCreateDatabase() {
@@ -178,6 +261,19 @@ func (h *harness) opCreateTable() {
 	}})
 	cancel()
 	h.outcome("glue CreateTable", want, err)
+	if err == nil {
+		commit()
+	}
+}
+
+func (h *harness) opDeleteDatabase() {
+	caller, db := h.anyAccount(), pick(h, dbPool)
+	h.begin("%s glue DeleteDatabase %s", caller, db)
+	want, commit := h.m.data.deleteDatabase(caller, db)
+	ctx, cancel := h.ctx()
+	_, err := h.gluec[caller].DeleteDatabase(ctx, &glue.DeleteDatabaseInput{Name: aws.String(db)})
+	cancel()
+	h.outcome("glue DeleteDatabase", want, err)
 	if err == nil {
 		commit()
 	}
@@ -378,6 +474,9 @@ func (h *harness) opDeleteConfiguredTable() {
 	cancel()
 	h.outcome("DeleteConfiguredTable", want, err)
 	if err == nil {
+		if ct := h.m.data.cts[id]; ct != nil {
+			delete(h.m.tags, ctARN(ct)) // tags go with the table (decisions)
+		}
 		commit()
 	}
 }
@@ -659,6 +758,9 @@ func (h *harness) opDeleteAssociation() {
 	cancel()
 	h.outcome("DeleteConfiguredTableAssociation", want, err)
 	if err == nil {
+		if a := h.m.data.ctas[id]; a != nil {
+			delete(h.m.tags, ctaARN(a))
+		}
 		delete(h.m.data.ctas, id)
 	}
 }
@@ -868,6 +970,9 @@ func (h *harness) opDeleteTemplate() {
 	cancel()
 	h.outcome("DeleteAnalysisTemplate", want, err)
 	if err == nil {
+		if t := d.tpls[id]; t != nil {
+			delete(h.m.tags, tplARN(t))
+		}
 		delete(d.tpls, id)
 	}
 }
@@ -1108,6 +1213,30 @@ func (h *harness) auditData(final bool) {
 	}
 }
 
+// auditDataTags lists, at the end, the tags of every configured table,
+// association and template as its owner sees them.
+func (h *harness) auditDataTags() {
+	d := h.m.data
+	for _, id := range d.ctIDs {
+		if ct := d.cts[id]; ct != nil {
+			h.begin("audit: %s ListTagsForResource %s", ct.account, ctARN(ct))
+			h.listTags(ct.account, ctARN(ct))
+		}
+	}
+	for _, id := range d.ctaIDs {
+		if a := d.ctas[id]; a != nil {
+			h.begin("audit: %s ListTagsForResource %s", a.account, ctaARN(a))
+			h.listTags(a.account, ctaARN(a))
+		}
+	}
+	for _, id := range d.tplIDs {
+		if t := d.tpls[id]; t != nil {
+			h.begin("audit: %s ListTagsForResource %s", t.account, tplARN(t))
+			h.listTags(t.account, tplARN(t))
+		}
+	}
+}
+
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {
@@ -1116,4 +1245,49 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
+}
+
+func ctARN(ct *mCT) string {
+	return fmt.Sprintf("arn:aws:cleanrooms:%s:%s:configuredtable/%s", region, ct.account, ct.id)
+}
+
+func ctaARN(a *mCTA) string {
+	return membershipARN(a.account, a.membershipID) + "/configuredtableassociation/" + a.id
+}
+
+func tplARN(t *mTemplate) string {
+	return membershipARN(t.account, t.membershipID) + "/analysistemplate/" + t.id
+}
+
+// dataARN is the ARN of a configured table, association or template (a
+// deleted one sometimes) and its owner, for the tag operations.
+func (h *harness) dataARN() (string, string) {
+	d := h.m.data
+	switch h.r.IntN(3) {
+	case 0:
+		if len(d.ctIDs) > 0 {
+			id := pick(h, d.ctIDs)
+			if ct := d.cts[id]; ct != nil {
+				return ctARN(ct), ct.account
+			}
+			return fmt.Sprintf("arn:aws:cleanrooms:%s:%s:configuredtable/%s", region, h.anyAccount(), id), h.anyAccount()
+		}
+	case 1:
+		if len(d.ctaIDs) > 0 {
+			if a := d.ctas[pick(h, d.ctaIDs)]; a != nil {
+				if h.chance(0.1) { // the right id under another membership
+					msID, _ := h.pickMembership()
+					return membershipARN(a.account, msID) + "/configuredtableassociation/" + a.id, a.account
+				}
+				return ctaARN(a), a.account
+			}
+		}
+	case 2:
+		if len(d.tplIDs) > 0 {
+			if t := d.tpls[pick(h, d.tplIDs)]; t != nil {
+				return tplARN(t), t.account
+			}
+		}
+	}
+	return "", ""
 }

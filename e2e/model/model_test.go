@@ -740,10 +740,31 @@ func (m *refModel) taggable(caller, arn string) outcome {
 	}
 	parts := strings.SplitN(arn, ":", 6)
 	rgn, acct, res := parts[3], parts[4], strings.Split(parts[5], "/")
+	if rgn == region && acct == caller && len(res) == 4 && res[0] == "membership" {
+		// Sub-resources of a membership (decisions, Tags): the exact ARN
+		// of an association or template under the caller's membership.
+		if ms := m.memberships[res[1]]; ms != nil && ms.account == caller {
+			switch res[2] {
+			case "configuredtableassociation":
+				if a := m.data.ctas[res[3]]; a != nil && a.membershipID == res[1] {
+					return ok()
+				}
+			case "analysistemplate":
+				if t := m.data.tpls[res[3]]; t != nil && t.membershipID == res[1] {
+					return ok()
+				}
+			}
+		}
+		return fail(codeNotFound, "no such association or template under the caller's membership")
+	}
 	if rgn != region || acct != caller || len(res) != 2 {
 		return fail(codeNotFound, "not a resource of the caller in this region")
 	}
 	switch res[0] {
+	case "configuredtable":
+		if ct := m.data.cts[res[1]]; ct != nil && ct.account == caller {
+			return ok()
+		}
 	case "collaboration":
 		if c := m.collabs[res[1]]; c != nil && !c.deleted && c.creator == caller {
 			return ok()

@@ -141,6 +141,7 @@ func (h *harness) audit(final bool) {
 		return
 	}
 	// At the end: the tags of every resource, read by its owner.
+	h.auditDataTags()
 	for _, id := range h.m.collabIDs {
 		c := h.m.collabs[id]
 		h.begin("audit: %s ListTagsForResource %s", c.creator, collabARN(c.creator, id))
