@@ -50,6 +50,9 @@ func init() {
 		weightedOp{"DeleteConfiguredTableAssociationAnalysisRule", fixed(2), (*harness).opDeleteAssociationRule},
 		weightedOp{"GetSchema", fixed(5), (*harness).opGetSchema},
 		weightedOp{"ListSchemas", fixed(4), (*harness).opListSchemas},
+		weightedOp{"BatchGetSchema", fixed(3), (*harness).opBatchGetSchema},
+		weightedOp{"GetSchemaAnalysisRule", fixed(3), (*harness).opGetSchemaAnalysisRule},
+		weightedOp{"GetCollaborationAnalysisTemplate", fixed(3), (*harness).opGetCollabTemplate},
 		weightedOp{"CreateAnalysisTemplate", fixed(5), (*harness).opCreateTemplate},
 		weightedOp{"DeleteAnalysisTemplate", fixed(2), (*harness).opDeleteTemplate},
 		weightedOp{"ListCollaborationAnalysisTemplates", fixed(3), (*harness).opListCollabTemplates},
@@ -786,6 +789,7 @@ func viewOfSchema(s *types.Schema) schemaView {
 		}
 	}
 	v.Status = strings.Join(st, ",")
+	slices.Sort(v.Reasons)
 	return v
 }
 
@@ -880,6 +884,122 @@ func (h *harness) opListSchemas() {
 	collabID, caller := h.schemaCollab()
 	h.begin("%s ListSchemas %s", caller, short(collabID))
 	h.listSchemas("ListSchemas", caller, collabID)
+}
+
+func (h *harness) opBatchGetSchema() {
+	collabID, caller := h.schemaCollab()
+	var names []string
+	seen := map[string]bool{}
+	for _, n := range append(slices.Sorted(mapKeys(h.m.schemas(collabID))), pick(h, ctaNames)) {
+		if !seen[strings.ToLower(n)] && h.chance(0.7) {
+			seen[strings.ToLower(n)] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{"nothing_here"}
+	}
+	h.begin("%s BatchGetSchema %s %v", caller, short(collabID), names)
+	want := h.m.activeMember(caller, collabID)
+	ctx, cancel := h.ctx()
+	out, err := h.clients[caller].BatchGetSchema(ctx, &cleanrooms.BatchGetSchemaInput{CollaborationIdentifier: aws.String(collabID), Names: names})
+	cancel()
+	if !h.outcome("BatchGetSchema", want, err) {
+		return
+	}
+	wantS, gotS := map[string]schemaView{}, map[string]schemaView{}
+	wantE, gotE := map[string]string{}, map[string]string{}
+	for _, n := range names {
+		if a := h.m.schemaByName(collabID, n); a != nil {
+			wantS[a.name] = modelSchemaWire(h.m.schemaOf(a))
+		} else {
+			wantE[n] = codeNotFound
+		}
+	}
+	for i := range out.Schemas {
+		v := viewOfSchema(&out.Schemas[i])
+		gotS[v.Name] = v
+	}
+	for _, e := range out.Errors {
+		gotE[aws.ToString(e.Name)] = aws.ToString(e.Code)
+	}
+	h.same("BatchGetSchema schemas", wantS, gotS)
+	h.same("BatchGetSchema errors", wantE, gotE)
+}
+
+func (h *harness) opGetSchemaAnalysisRule() {
+	collabID, caller := h.schemaCollab()
+	name := pick(h, ctaNames)
+	if names := slices.Sorted(mapKeys(h.m.schemas(collabID))); len(names) > 0 && h.chance(0.7) {
+		name = pick(h, names)
+	}
+	typ := pick(h, []string{ruleList, ruleCustom, "AGGREGATION"})
+	a := h.m.schemaByName(collabID, name)
+	if a != nil && h.chance(0.6) {
+		if ct := h.m.data.cts[a.ctID]; ct != nil && ct.rule != "" {
+			typ = ct.rule
+		}
+	}
+	h.begin("%s GetSchemaAnalysisRule %s/%s %s", caller, short(collabID), name, typ)
+	want := h.m.activeMember(caller, collabID)
+	if want.code == codeOK {
+		switch {
+		case a == nil:
+			want = fail(codeNotFound, "no schema "+name)
+		case h.m.data.cts[a.ctID].rule != typ:
+			want = fail(codeNotFound, "the table has no "+typ+" rule (decisions)")
+		}
+	}
+	ctx, cancel := h.ctx()
+	out, err := h.clients[caller].GetSchemaAnalysisRule(ctx, &cleanrooms.GetSchemaAnalysisRuleInput{
+		CollaborationIdentifier: aws.String(collabID), Name: aws.String(name), Type: types.AnalysisRuleType(typ)})
+	cancel()
+	if h.outcome("GetSchemaAnalysisRule", want, err) {
+		h.same("GetSchemaAnalysisRule", a.name+"/"+typ, aws.ToString(out.AnalysisRule.Name)+"/"+string(out.AnalysisRule.Type))
+	}
+}
+
+func (h *harness) opGetCollabTemplate() {
+	collabID, caller := h.schemaCollab()
+	arn := tplARN(&mTemplate{account: caller, membershipID: h.randomUUID(), id: h.randomUUID()})
+	var in, out []*mTemplate
+	for _, id := range h.m.data.tplIDs {
+		if t := h.m.data.tpls[id]; t != nil {
+			if h.m.memberships[t.membershipID].collabID == collabID {
+				in = append(in, t)
+			} else {
+				out = append(out, t)
+			}
+		}
+	}
+	var t *mTemplate
+	switch x := h.r.Float64(); {
+	case x < 0.7 && len(in) > 0:
+		t = pick(h, in)
+	case x < 0.9 && len(out) > 0:
+		arn = tplARN(pick(h, out)) // a template of another collaboration: 404
+	}
+	if t != nil {
+		arn = tplARN(t)
+	}
+	h.begin("%s GetCollaborationAnalysisTemplate %s %s", caller, short(collabID), arn)
+	want := h.m.activeMember(caller, collabID)
+	if want.code == codeOK && t == nil {
+		want = fail(codeNotFound, "no such template in this collaboration")
+	}
+	ctx, cancel := h.ctx()
+	res, err := h.clients[caller].GetCollaborationAnalysisTemplate(ctx, &cleanrooms.GetCollaborationAnalysisTemplateInput{
+		CollaborationIdentifier: aws.String(collabID), AnalysisTemplateArn: aws.String(arn)})
+	cancel()
+	if h.outcome("GetCollaborationAnalysisTemplate", want, err) {
+		got := res.CollaborationAnalysisTemplate
+		var refs []string
+		if got.Schema != nil {
+			refs = got.Schema.ReferencedTables
+		}
+		h.same("GetCollaborationAnalysisTemplate", t.name+" by "+t.account+" "+strings.Join(t.refs, ","),
+			aws.ToString(got.Name)+" by "+aws.ToString(got.CreatorAccountId)+" "+strings.Join(refs, ","))
+	}
 }
 
 // ---- analysis templates -----------------------------------------------------
