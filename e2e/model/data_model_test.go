@@ -47,6 +47,7 @@ type mCT struct {
 	cols              []string
 	rule              string // "", LIST or CUSTOM
 	providers         bool   // CUSTOM: allowedAnalysisProviders non-empty
+	ruleCols          []string // the columns the rule names
 }
 
 type mCTA struct {
@@ -318,10 +319,10 @@ func (d *dataModel) deleteConfiguredTable(caller, id string) (outcome, func()) {
 	return ok(), commit
 }
 
-func (d *dataModel) createRule(caller, id, typ string, providers bool) (outcome, func()) {
+func (d *dataModel) createRule(caller, id, typ string, providers bool, ruleCols []string) (outcome, func()) {
 	commit := func() {
 		if ct := d.cts[id]; ct != nil {
-			ct.rule, ct.providers = typ, providers
+			ct.rule, ct.providers, ct.ruleCols = typ, providers, ruleCols
 		}
 	}
 	ct, o := d.ownCT(caller, id)
@@ -585,7 +586,7 @@ func (m *refModel) associationRule(caller, msID, id, typ string) outcome {
 
 // updateColumns predicts UpdateConfiguredTable with allowedColumns: re-checked
 // against the catalog, and a column the rule uses may not be dropped
-// (decisions). A LIST rule of this generator uses every allowed column.
+// (decisions).
 func (d *dataModel) updateColumns(caller, id string, cols []string) outcome {
 	ct, o := d.ownCT(caller, id)
 	if o.code != codeOK {
@@ -600,8 +601,8 @@ func (d *dataModel) updateColumns(caller, id string, cols []string) outcome {
 			return fail(codeValidation, "column "+c+" not in the Glue table")
 		}
 	}
-	if ct.rule == ruleList {
-		for _, c := range ct.cols {
+	if ct.rule != "" {
+		for _, c := range ct.ruleCols {
 			if !slices.Contains(cols, c) {
 				return fail(codeValidation, "the LIST rule uses dropped column "+c+" (decisions)")
 			}

@@ -495,7 +495,9 @@ func (h *harness) opCreateRule() {
 		cols = ct.cols
 	}
 	var pol types.ConfiguredTableAnalysisRulePolicyV1
+	var ruleCols []string
 	if typ == ruleList {
+		ruleCols = cols
 		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberList{Value: types.AnalysisRuleList{JoinColumns: cols[:1], ListColumns: cols[1:]}}
 	} else {
 		c := types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}}
@@ -505,7 +507,7 @@ func (h *harness) opCreateRule() {
 		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{Value: c}
 	}
 	h.begin("%s CreateConfiguredTableAnalysisRule %s %s providers=%v", caller, short(id), typ, providers && typ == ruleCustom)
-	want, commit := h.m.data.createRule(caller, id, typ, providers && typ == ruleCustom)
+	want, commit := h.m.data.createRule(caller, id, typ, providers && typ == ruleCustom, ruleCols)
 	ctx, cancel := h.ctx()
 	out, err := h.clients[caller].CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{
 		ConfiguredTableIdentifier: aws.String(id), AnalysisRuleType: types.ConfiguredTableAnalysisRuleType(typ),
@@ -559,7 +561,7 @@ func (h *harness) opDeleteRule() {
 	h.outcome("DeleteConfiguredTableAnalysisRule", want, err)
 	if err == nil {
 		if ct := h.m.data.cts[id]; ct != nil {
-			ct.rule, ct.providers = "", false
+			ct.rule, ct.providers, ct.ruleCols = "", false, nil
 		}
 	}
 }
