@@ -45,8 +45,8 @@ type mCT struct {
 	id, account, name string
 	db, table         string
 	cols              []string
-	rule              string // "", LIST or CUSTOM
-	providers         bool   // CUSTOM: allowedAnalysisProviders non-empty
+	rule              string   // "", LIST or CUSTOM
+	providers         bool     // CUSTOM: allowedAnalysisProviders non-empty
 	ruleCols          []string // the columns the rule names
 }
 
