@@ -1,7 +1,9 @@
 // Package model holds a randomized, model-based end-to-end test of
-// cleanroomsd: thousands of random Clean Rooms operations from five
-// accounts, each checked against an independent reference model of the
-// rules in shared/spec/behavior.md and docs/behavior-decisions.md.
+// cleanroomsd: thousands of random Clean Rooms, Glue and S3 operations
+// from five accounts, each checked against an independent reference model
+// of the rules in shared/spec/behavior.md, shared/spec/dataplane.md and
+// docs/behavior-decisions.md, with leak audits: every account lists and
+// gets what it can, and sees exactly what it owns or may see.
 //
 //	go test ./e2e/model -run TestRandomizedAgainstReferenceModel -seed=42 -ops=3000
 package model
