@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -37,6 +39,8 @@ type harness struct {
 	r         *rand.Rand
 	m         *refModel
 	clients   map[string]*cleanrooms.Client
+	s3c       map[string]*s3.Client
+	gluec     map[string]*glue.Client
 	op        int      // number of the current operation
 	desc      string   // description of the current operation
 	history   []string // descriptions of the calls so far (not the audits')
@@ -53,13 +57,15 @@ func newHarness(t *testing.T, seed int64, stream uint64, q quotas, maxDivs int) 
 	}))
 	h := &harness{
 		t: t, seed: seed, r: rand.New(rand.NewPCG(uint64(seed), stream)), m: newModel(q),
-		clients: map[string]*cleanrooms.Client{}, maxDivs: maxDivs, stats: map[string]int{},
+		clients: map[string]*cleanrooms.Client{}, s3c: map[string]*s3.Client{}, gluec: map[string]*glue.Client{}, maxDivs: maxDivs, stats: map[string]int{},
 		cmpOpts: cmp.Options{cmpopts.EquateEmpty()},
 	}
 	for _, a := range accounts {
 		// The real SDK client acting as a. No retries: a 5xx must show up
 		// as what it is rather than be retried away.
 		h.clients[a] = cleanrooms.NewFromConfig(srv.AWSConfig(a), func(o *cleanrooms.Options) { o.RetryMaxAttempts = 1 })
+		h.s3c[a] = s3.NewFromConfig(srv.AWSConfig(a), func(o *s3.Options) { o.UsePathStyle, o.RetryMaxAttempts = true, 1 })
+		h.gluec[a] = glue.NewFromConfig(srv.AWSConfig(a), func(o *glue.Options) { o.RetryMaxAttempts = 1 })
 	}
 	return h
 }

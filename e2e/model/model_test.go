@@ -167,6 +167,7 @@ type refModel struct {
 	memberships map[string]*mMembership
 	shipIDs     []string // every membership id ever created, in order (gone ones too)
 	tags        map[string]map[string]string
+	data        *dataModel
 }
 
 func newModel(q quotas) *refModel {
@@ -175,6 +176,7 @@ func newModel(q quotas) *refModel {
 		collabs:     map[string]*mCollab{},
 		memberships: map[string]*mMembership{},
 		tags:        map[string]map[string]string{},
+		data:        newDataModel(),
 	}
 }
 
@@ -721,6 +723,9 @@ func (m *refModel) deleteMembership(caller, id string) (outcome, func()) {
 	if ms.status == msActive && m.collabs[ms.collabID].creator == caller {
 		return conflictOf(reasonState, "the creator cannot leave (decisions)"), commit
 	}
+	if m.hasSubresources(id) {
+		return conflictOf(reasonSubresources, "the membership has associations or templates (issue 7; decisions)"), commit
+	}
 	return ok(), commit
 }
 
@@ -735,10 +740,31 @@ func (m *refModel) taggable(caller, arn string) outcome {
 	}
 	parts := strings.SplitN(arn, ":", 6)
 	rgn, acct, res := parts[3], parts[4], strings.Split(parts[5], "/")
+	if rgn == region && acct == caller && len(res) == 4 && res[0] == "membership" {
+		// Sub-resources of a membership (decisions, Tags): the exact ARN
+		// of an association or template under the caller's membership.
+		if ms := m.memberships[res[1]]; ms != nil && ms.account == caller {
+			switch res[2] {
+			case "configuredtableassociation":
+				if a := m.data.ctas[res[3]]; a != nil && a.membershipID == res[1] {
+					return ok()
+				}
+			case "analysistemplate":
+				if t := m.data.tpls[res[3]]; t != nil && t.membershipID == res[1] {
+					return ok()
+				}
+			}
+		}
+		return fail(codeNotFound, "no such association or template under the caller's membership")
+	}
 	if rgn != region || acct != caller || len(res) != 2 {
 		return fail(codeNotFound, "not a resource of the caller in this region")
 	}
 	switch res[0] {
+	case "configuredtable":
+		if ct := m.data.cts[res[1]]; ct != nil && ct.account == caller {
+			return ok()
+		}
 	case "collaboration":
 		if c := m.collabs[res[1]]; c != nil && !c.deleted && c.creator == caller {
 			return ok()

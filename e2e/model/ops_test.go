@@ -604,6 +604,14 @@ func (h *harness) opDeleteMembership() {
 // unknown, child or malformed ARN.
 func (h *harness) pickARN() (arn, caller string) {
 	caller = h.anyAccount()
+	if h.chance(0.25) {
+		if arn, owner := h.dataARN(); arn != "" {
+			if h.chance(0.7) {
+				caller = owner
+			}
+			return arn, caller
+		}
+	}
 	x := h.r.Float64()
 	switch {
 	case x < 0.40 && len(h.m.collabIDs) > 0:

@@ -1,7 +1,9 @@
 // Package model holds a randomized, model-based end-to-end test of
-// cleanroomsd: thousands of random Clean Rooms operations from five
-// accounts, each checked against an independent reference model of the
-// rules in shared/spec/behavior.md and docs/behavior-decisions.md.
+// cleanroomsd: thousands of random Clean Rooms, Glue and S3 operations
+// from five accounts, each checked against an independent reference model
+// of the rules in shared/spec/behavior.md, shared/spec/dataplane.md and
+// docs/behavior-decisions.md, with leak audits: every account lists and
+// gets what it can, and sees exactly what it owns or may see.
 //
 //	go test ./e2e/model -run TestRandomizedAgainstReferenceModel -seed=42 -ops=3000
 package model
@@ -80,6 +82,7 @@ func TestRandomizedAgainstReferenceModel(t *testing.T) {
 // checks that no account can reach another account's memberships.
 func (h *harness) audit(final bool) {
 	h.t.Helper()
+	h.auditData(final)
 	for _, a := range accounts {
 		h.begin("audit: %s ListCollaborations", a)
 		cs, err := h.allCollaborations(a, "")
@@ -140,6 +143,7 @@ func (h *harness) audit(final bool) {
 		return
 	}
 	// At the end: the tags of every resource, read by its owner.
+	h.auditDataTags()
 	for _, id := range h.m.collabIDs {
 		c := h.m.collabs[id]
 		h.begin("audit: %s ListTagsForResource %s", c.creator, collabARN(c.creator, id))
