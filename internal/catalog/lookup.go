@@ -2,7 +2,10 @@ package catalog
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api/glueapi"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -23,11 +26,65 @@ func (s *Service) LookupTable(ctx context.Context, accountID, region, database, 
 	if err != nil {
 		return nil, err
 	}
+	if v, ok := s.views.get(rec); ok {
+		return v, nil
+	}
 	st, err := decodeTable(rec)
 	if err != nil {
 		return nil, err
 	}
-	return catalogView(rec, st.Table), nil
+	v := catalogView(rec, st.Table)
+	s.views.put(rec, v)
+	return cloneView(v), nil
+}
+
+// views memoizes the Clean Rooms view of tables by their stored
+// definition: every GetSchema looks its table up, and decoding the whole
+// Glue table JSON was a fifth of its CPU. The store is still read on every
+// lookup; the memo only skips the decode when the bytes read are the ones
+// decoded before, so an update (here or by another replica) is seen at
+// once. Bounded: it is emptied when full.
+type views struct {
+	mu sync.Mutex
+	m  map[viewKey]viewEntry
+}
+
+type viewKey struct{ account, region, database, name string }
+
+type viewEntry struct {
+	definition string
+	view       *cleanrooms.CatalogTable
+}
+
+const maxViews = 4096
+
+func (vs *views) get(rec *cleanrooms.CatalogTableRecord) (*cleanrooms.CatalogTable, bool) {
+	vs.mu.Lock()
+	e, ok := vs.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}]
+	vs.mu.Unlock()
+	if !ok || e.definition != rec.Definition {
+		return nil, false
+	}
+	return cloneView(e.view), true
+}
+
+func (vs *views) put(rec *cleanrooms.CatalogTableRecord, v *cleanrooms.CatalogTable) {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	if vs.m == nil || len(vs.m) >= maxViews {
+		vs.m = make(map[viewKey]viewEntry)
+	}
+	vs.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}] = viewEntry{rec.Definition, v}
+}
+
+// cloneView is a copy the caller may change without changing the memo.
+func cloneView(v *cleanrooms.CatalogTable) *cleanrooms.CatalogTable {
+	c := *v
+	c.Columns = slices.Clone(v.Columns)
+	c.PartitionKeys = slices.Clone(v.PartitionKeys)
+	c.SerdeParameters = maps.Clone(v.SerdeParameters)
+	c.Parameters = maps.Clone(v.Parameters)
+	return &c
 }
 
 // catalogView derives the Clean Rooms view from a Glue table.

@@ -163,3 +163,61 @@ func TestLookupTableFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupTableSeesUpdates: the second and later lookups of a table
+// (served from the memo of decoded definitions) follow UpdateTable and
+// DeleteTable at once, and a caller changing what it got does not change
+// what the next lookup returns.
+func TestLookupTableSeesUpdates(t *testing.T) {
+	e := newEnv(t, "")
+	c := e.client(acctA)
+	mustCreateDatabase(t, c, "acme")
+	input := func(cols ...string) *types.TableInput {
+		var cs []types.Column
+		for _, n := range cols {
+			cs = append(cs, types.Column{Name: aws.String(n), Type: aws.String("string")})
+		}
+		return &types.TableInput{Name: aws.String("users"), Parameters: map[string]string{"classification": "csv"},
+			StorageDescriptor: &types.StorageDescriptor{Columns: cs, Location: aws.String("s3://acme-data/users/")}}
+	}
+	names := func(ct *cleanrooms.CatalogTable) []string {
+		var out []string
+		for _, c := range ct.Columns {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	lookup := func() *cleanrooms.CatalogTable {
+		t.Helper()
+		got, err := e.svc.LookupTable(ctx(t), acctA, region, "acme", "users")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if _, err := c.CreateTable(ctx(t), &glue.CreateTableInput{DatabaseName: aws.String("acme"), TableInput: input("a", "b")}); err != nil {
+		t.Fatal(err)
+	}
+	first := lookup()
+	first.Columns[0].Name = "changed"
+	first.Parameters["classification"] = "changed"
+	second := lookup()
+	if d := cmp.Diff([]string{"a", "b"}, names(second)); d != "" {
+		t.Errorf("second lookup columns (-want +got):\n%s", d)
+	}
+	if got := second.Parameters["classification"]; got != "csv" {
+		t.Errorf("second lookup classification = %q, want csv", got)
+	}
+	if _, err := c.UpdateTable(ctx(t), &glue.UpdateTableInput{DatabaseName: aws.String("acme"), TableInput: input("a", "b", "c")}); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"a", "b", "c"}, names(lookup())); d != "" {
+		t.Errorf("after UpdateTable (-want +got):\n%s", d)
+	}
+	if _, err := c.DeleteTable(ctx(t), &glue.DeleteTableInput{DatabaseName: aws.String("acme"), Name: aws.String("users")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.LookupTable(ctx(t), acctA, region, "acme", "users"); !errors.Is(err, cleanrooms.ErrNotFound) {
+		t.Errorf("after DeleteTable: %v, want ErrNotFound", err)
+	}
+}

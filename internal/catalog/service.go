@@ -37,6 +37,7 @@ type Service struct {
 	store  cleanrooms.Store
 	now    func() time.Time
 	logger *slog.Logger
+	views  views
 }
 
 // New returns a catalog service on cfg.Store.

@@ -66,6 +66,11 @@ type AssociationReads interface {
 	// Names are matched without regard to case. ErrNotFound if the
 	// collaboration has no association of that name.
 	GetSchemaSource(ctx context.Context, collaborationID, name string) (*SchemaSource, error)
+	// GetSchemaSourceFor is GetCollaborationMember and GetSchemaSource
+	// read together in one call (GetSchema's hit path); ErrNotFound if
+	// the collaboration, the account's row in it or the schema does not
+	// exist (the caller then tells which with GetCollaborationMember).
+	GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*CollaborationWithMember, *SchemaSource, error)
 	// ListSchemaSources lists them for every association of the
 	// collaboration in creation order.
 	ListSchemaSources(ctx context.Context, collaborationID string, p Page) (items []SchemaSource, next string, err error)

@@ -88,7 +88,7 @@ func (s *Server) writeBlob(r io.Reader, want int64, contentMD5 string) (written,
 	if err != nil {
 		return written{}, err
 	}
-	n, sum, err := copyHashing(bw, io.LimitReader(r, maxPutSize+1))
+	n, sum, err := copyHashing(bw, io.LimitReader(r, maxPutSize+1), want)
 	if err == nil && n > maxPutSize {
 		err = errorf("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size")
 	}
@@ -119,8 +119,15 @@ func (s *Server) writeBlob(r io.Reader, want int64, contentMD5 string) (written,
 // about as much CPU as reading and writing the bytes, so it runs on its own
 // goroutine, one buffer behind the copy: a PUT then goes at the speed of
 // the slower of the two instead of their sum (docs/performance.md).
-func copyHashing(w io.Writer, r io.Reader) (int64, []byte, error) {
-	const bufSize, nbuf = 1 << 20, 3
+// want is the expected length (-1 if unknown): a body known to be smaller
+// than a buffer gets buffers of its size (plus the byte that shows it
+// ends), so a small PUT does not allocate 3 MiB.
+func copyHashing(w io.Writer, r io.Reader, want int64) (int64, []byte, error) {
+	const nbuf = 3
+	bufSize := 1 << 20
+	if want >= 0 && want < int64(bufSize) {
+		bufSize = int(want) + 1
+	}
 	free := make(chan []byte, nbuf)
 	for range nbuf {
 		free <- make([]byte, bufSize)

@@ -26,6 +26,12 @@ func activeMember(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Cal
 	if err != nil {
 		return nil, err
 	}
+	return activeIn(w, caller, id)
+}
+
+// activeIn is activeMember's check on a collaboration and member row
+// already read.
+func activeIn(w *cleanrooms.CollaborationWithMember, caller identity.Caller, id string) (*cleanrooms.Collaboration, error) {
 	if c := &w.Collaboration; c.Deleted() || c.Region != caller.Region || w.Member.Status != cleanrooms.MemberActive {
 		return nil, collaborationAccessDenied(id)
 	}
@@ -207,27 +213,34 @@ func needsState(src *cleanrooms.SchemaSource) bool {
 }
 
 // readSchema is readSchemas for one name, in single-statement reads
-// (Store.ViewOne): the membership check, then the schema's source, then,
-// only when the status needs them, the other rows it reads. They are not
-// one snapshot, which is the same as the calls arriving one after another.
+// (Store.ViewOne): the schema's source with the caller's member row, in
+// one statement when both exist; otherwise the membership check alone
+// tells 403 from 404. Then, only when the status needs them, the other
+// rows it reads. They are not one snapshot, which is the same as the
+// calls arriving one after another.
 func (s *Service) readSchema(ctx context.Context, id, name string) (*cleanrooms.Collaboration, []*schemaRead, error) {
 	caller := callerOf(ctx)
-	var c *cleanrooms.Collaboration
-	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
-		c, err = activeMember(ctx, tx, caller, id)
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
+	var w *cleanrooms.CollaborationWithMember
 	var src *cleanrooms.SchemaSource
-	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
-		src, err = tx.GetSchemaSource(ctx, id, name)
+	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+		w, src, err = tx.GetSchemaSourceFor(ctx, id, caller.AccountID, name)
 		return err
 	})
 	if errors.Is(err, cleanrooms.ErrNotFound) {
+		var c *cleanrooms.Collaboration
+		err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+			c, err = activeMember(ctx, tx, caller, id)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
 		return c, []*schemaRead{nil}, nil
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := activeIn(w, caller, id)
 	if err != nil {
 		return nil, nil, err
 	}

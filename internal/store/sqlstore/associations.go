@@ -69,7 +69,13 @@ var (
 	// The collaboration by unique id, the member row by its unique key.
 	getCollaborationMemberSQL = preparedRead("SELECT " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols) +
 		" FROM collaborations c JOIN members m ON m.collaboration_id = c.id AND m.account_id = ? WHERE c.id = ?")
-	getSchemaSourceSQL   = preparedRead(schemaSourceSelect + schemaSourceFrom + " WHERE a.collaboration_id = ? AND a.name_key = ?")
+	getSchemaSourceSQL = preparedRead(schemaSourceSelect + schemaSourceFrom + " WHERE a.collaboration_id = ? AND a.name_key = ?")
+	// The schema source with the collaboration (by unique id) and the
+	// account's member row (by its unique key).
+	getSchemaSourceForSQL = preparedRead(schemaSourceSelect + ", " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols) +
+		schemaSourceFrom + " JOIN collaborations c ON c.id = a.collaboration_id" +
+		" JOIN members m ON m.collaboration_id = c.id AND m.account_id = ?" +
+		" WHERE a.collaboration_id = ? AND a.name_key = ?")
 	listSchemaSourcesSQL = preparedRead(schemaSourceSelect + ", a.seq" + schemaSourceFrom +
 		" WHERE a.collaboration_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?")
 )
@@ -252,6 +258,29 @@ func (t *readTx) GetSchemaSource(ctx context.Context, collaborationID, name stri
 		return nil, t.fail(err, what)
 	}
 	return &s, nil
+}
+
+func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationWithMember, *cleanrooms.SchemaSource, error) {
+	what := fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
+	var r schemaSourceRow
+	var c collaborationRow
+	var m memberRow
+	dest := append(append(r.dest(), c.dest()...), m.dest()...)
+	if err := t.queryRow(ctx, getSchemaSourceForSQL, accountID, collaborationID, nameKey(name)).Scan(dest...); err != nil {
+		return nil, nil, t.fail(err, what)
+	}
+	s, err := r.record()
+	if err != nil {
+		return nil, nil, t.fail(err, what)
+	}
+	var w cleanrooms.CollaborationWithMember
+	if w.Collaboration, err = c.record(); err != nil {
+		return nil, nil, t.fail(err, what)
+	}
+	if w.Member, err = m.record(); err != nil {
+		return nil, nil, t.fail(err, what)
+	}
+	return &w, &s, nil
 }
 
 func (t *readTx) ListSchemaSources(ctx context.Context, collaborationID string, p cleanrooms.Page) ([]cleanrooms.SchemaSource, string, error) {

@@ -460,6 +460,32 @@ func testSchemaSources(t *testing.T, h *harness) {
 		}
 		return nil
 	})
+	// GetSchemaSourceFor is GetCollaborationMember and GetSchemaSource in
+	// one read: the same records, ErrNotFound when either misses.
+	h.mustInsertMember(fullMember("c1", acctA, 0), fullMember("c1", acctB, 1))
+	for _, acct := range []string{acctA, acctB} {
+		var wantMember *cleanrooms.CollaborationWithMember
+		h.mustRead(func(tx cleanrooms.ReadTx) (err error) {
+			wantMember, err = tx.GetCollaborationMember(h.ctx, "c1", acct)
+			return err
+		})
+		h.mustRead(func(tx cleanrooms.ReadTx) error {
+			w, got, err := tx.GetSchemaSourceFor(h.ctx, "c1", acct, "uSeRs")
+			if err != nil {
+				return err
+			}
+			checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) member", wantMember, w)
+			checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) source", want, got)
+			return nil
+		})
+	}
+	h.mustRead(func(tx cleanrooms.ReadTx) error {
+		for _, c := range [][3]string{{"c1", acctC, "users"}, {"c1", acctA, "user"}, {"c2", acctA, "users"}, {"nope", acctA, "users"}} {
+			_, _, err := tx.GetSchemaSourceFor(h.ctx, c[0], c[1], c[2])
+			wantErr(t, fmt.Sprintf("GetSchemaSourceFor(%s, %s, %s)", c[0], c[1], c[2]), err, cleanrooms.ErrNotFound)
+		}
+		return nil
+	})
 	// Without rules.
 	h.mustInsert(h.insAssociation(association("a2", "m1", "c1", "t2", "bare")))
 	h.mustRead(func(tx cleanrooms.ReadTx) error {
