@@ -216,3 +216,18 @@ func TestStrictS3BodiesAreCheckedWhileStreamed(t *testing.T) {
 		t.Errorf("no content hash: %d, hits %d→%d", resp.StatusCode, hits, s3.hits)
 	}
 }
+
+func TestPermissiveS3BodiesStillMatchTheirClaimedHash(t *testing.T) {
+	_, s3, url := newMultiServer(t, false)
+	req := signed(t, "PUT", url+"/b/k", "s3", "original", "", "AKIDCREATOR", "any secret")
+	req.Body = io.NopCloser(strings.NewReader("damaged!"))
+	req.ContentLength = int64(len("damaged!"))
+	resp, _ := do(t, req)
+	if resp.StatusCode != http.StatusBadRequest || !errors.Is(s3.readErr, errMismatch) {
+		t.Errorf("damaged body: status %d, handler read error %v", resp.StatusCode, s3.readErr)
+	}
+	req = signed(t, "PUT", url+"/b/k", "s3", "intact", "", "AKIDCREATOR", "any secret")
+	if resp, body := do(t, req); resp.StatusCode != 200 || s3.body != "intact" {
+		t.Errorf("intact body: %d %s, handler read %q", resp.StatusCode, body, s3.body)
+	}
+}

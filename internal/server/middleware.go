@@ -146,6 +146,14 @@ func authenticate(cfg Config, eps *endpoints, maxBody int64) http.Handler {
 				writeAuthError(w, r, ep, err)
 				return
 			}
+		} else if ep.UnreadBody {
+			// Unverified, the signature proves nothing, but a payload hash
+			// the client sent still has to match the body, as on S3
+			// (XAmzContentSHA256Mismatch): a body damaged in flight is
+			// never stored.
+			if claimed := r.Header.Get("X-Amz-Content-Sha256"); sigv4.IsDigest(claimed) {
+				r.Body = sigv4.CheckedBody(r.Body, claimed, ep.BodyMismatch)
+			}
 		}
 		if !validRegion(parsed.Region) {
 			writeAuthError(w, r, ep, sigv4.InvalidSignature("Credential should be scoped to a valid region."))
