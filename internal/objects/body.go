@@ -2,54 +2,18 @@ package objects
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 )
 
-// Values of x-amz-content-sha256 that are not a digest of the body.
-const (
-	unsignedPayload = "UNSIGNED-PAYLOAD"
-	streamingPrefix = "STREAMING-" // STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER], STREAMING-UNSIGNED-PAYLOAD-TRAILER, ...
-)
-
-// VerifyContentSHA256 wraps r.Body, when x-amz-content-sha256 is a hex
-// SHA-256, so that Read returns ErrContentSHA256Mismatch at EOF if the
-// body hashes otherwise. The server calls it for S3 requests, whose
-// signature covers that header instead of the body; other values
-// (UNSIGNED-PAYLOAD, STREAMING-...) leave the body as is.
-func VerifyContentSHA256(r *http.Request) {
-	want := r.Header.Get("X-Amz-Content-Sha256")
-	sum, err := hex.DecodeString(want)
-	if err != nil || len(sum) != sha256.Size || r.Body == nil {
-		return
-	}
-	r.Body = &shaBody{rc: r.Body, h: sha256.New(), want: sum}
-}
-
-type shaBody struct {
-	rc   io.ReadCloser
-	h    hash.Hash
-	want []byte
-}
-
-func (b *shaBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	b.h.Write(p[:n])
-	if err == io.EOF && !bytes.Equal(b.h.Sum(nil), b.want) {
-		return n, ErrContentSHA256Mismatch
-	}
-	return n, err
-}
-
-func (b *shaBody) Close() error { return b.rc.Close() }
+// streamingPrefix starts the x-amz-content-sha256 values of aws-chunked
+// bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER],
+// STREAMING-UNSIGNED-PAYLOAD-TRAILER, ...).
+const streamingPrefix = "STREAMING-"
 
 // payload returns the request's object bytes and their length (-1 if not
 // known): the body, or for aws-chunked bodies (x-amz-content-sha256

@@ -13,7 +13,7 @@ import (
 
 // ErrContentSHA256Mismatch is returned by a request body's Read at EOF
 // when the bytes do not hash to the x-amz-content-sha256 the request was
-// signed with (see VerifyContentSHA256). A handler seeing it stores
+// signed with (the server wraps S3 bodies with sigv4.CheckedBody). A handler seeing it stores
 // nothing and answers 400 XAmzContentSHA256Mismatch.
 var ErrContentSHA256Mismatch = errors.New("objects: body does not match x-amz-content-sha256")
 
