@@ -1,0 +1,106 @@
+// Package query decides what a protected query may do. It parses the SQL
+// a member who can query submits (through an engine's parser: DuckDB's
+// json_serialize_sql), binds analysis-template parameters as typed
+// literals, enforces the analysis rules of every table the query reads
+// (AGGREGATION, LIST, CUSTOM; dataplane spec 2) on the parse tree, and
+// rewrites the tree into the SQL the engine runs: Spark SQL functions
+// translated to the engine's, output constraints applied so that rows
+// below a minimum disappear. Nothing here executes a query.
+package query
+
+import (
+	"context"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// Parser turns SQL text into the engine's parse tree and back. The tree is
+// the JSON of DuckDB's json_serialize_sql (one object with "error" and
+// "statements"); Deparse takes the same JSON (json_deserialize_sql).
+type Parser interface {
+	Parse(ctx context.Context, sql string) ([]byte, error)
+	Deparse(ctx context.Context, tree []byte) (string, error)
+}
+
+// Column is a column of a table as a query sees it: its name (lower case,
+// as Glue stores it) and its Glue (Hive) type string.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Table is one table a query may read: a configured table association of
+// the collaboration, with the analysis rule of its configured table.
+type Table struct {
+	// Name is the association's name: what SQL calls the table.
+	Name string
+	// OwnerAccountID is the account of the member that brought the table.
+	OwnerAccountID string
+	// Columns are the configured table's allowed columns, in schema order.
+	Columns []Column
+	// RuleType is cleanrooms.RuleAggregation, RuleList or RuleCustom.
+	RuleType string
+	Policy   cleanrooms.TablePolicy
+}
+
+// Statement is a parsed query: one read-only SELECT with its parameters
+// bound.
+type Statement struct {
+	text   string // bound SQL text
+	tree   []byte // parse tree of text
+	tables []string
+}
+
+// Tables returns the names of the tables (not CTEs) the statement reads,
+// each once, in order of first reference, lower-cased.
+func (s *Statement) Tables() []string { return s.tables }
+
+// Text returns the bound SQL text.
+func (s *Statement) Text() string { return s.text }
+
+// Context is what Check needs besides the statement.
+type Context struct {
+	// QuerierAccountID is the account of the member who can query.
+	QuerierAccountID string
+	// TemplateARN is the analysis template the query comes from, "" for
+	// a free-form query.
+	TemplateARN string
+	// Tables are the tables the statement reads, by lower-case name; a
+	// name of Statement.Tables missing here is an unknown table.
+	Tables map[string]*Table
+}
+
+// Plan is a checked query, ready for an engine.
+type Plan struct {
+	// SQL is what the engine runs: one SELECT in the engine's dialect over
+	// views named as Tables, which expose only each table's Columns.
+	SQL string
+	// Tables are the names of the tables read, as Statement.Tables.
+	Tables []string
+	// RuleType is the rule type all tables share.
+	RuleType string
+}
+
+// Refusal is a query that an analysis rule (or the grammar) does not
+// allow. The service answers it as 400 ValidationException with reason
+// INVALID_QUERY and Message as the message: it names the rule and what
+// it refused, never table data.
+type Refusal struct {
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
+// Prepare binds params (the values given in sqlParameters.parameters)
+// into text as typed, escaped literals according to declared (an analysis
+// template's parameters; nil for a free-form query, which takes none),
+// parses the result and refuses anything but one read-only SELECT.
+func Prepare(ctx context.Context, p Parser, text string, params map[string]string, declared []cleanrooms.TemplateParameter) (*Statement, error) {
+	return nil, &Refusal{Message: "not implemented"}
+}
+
+// Check enforces the analysis rules of every table st reads and returns
+// the plan to run. Violations are *Refusal.
+func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, error) {
+	return nil, &Refusal{Message: "not implemented"}
+}
