@@ -72,6 +72,7 @@ type ReadTx interface {
 	AnalysisTemplateReads
 	ConfiguredTableReads
 	AssociationReads
+	ProtectedQueryReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -88,6 +89,7 @@ type Tx interface {
 	AnalysisTemplateWrites
 	ConfiguredTableWrites
 	AssociationWrites
+	ProtectedQueryWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

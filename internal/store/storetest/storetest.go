@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 		{"Objects", objectTests},
 
 		{"AnalysisTemplates", analysisTemplateTests},
+		{"ProtectedQueries", protectedQueryTests},
 
 		{"Tables", tableTests},
 		{"Pagination", paginationTests},

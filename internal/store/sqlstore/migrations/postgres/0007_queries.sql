@@ -1,0 +1,45 @@
+-- The PostgreSQL twin of migrations/sqlite/0007_queries.sql. A query is
+-- never deleted and has no foreign key to its membership: it is the
+-- record of what was asked, kept when a membership leaves. JSON columns
+-- hold what was given (sql_parameters, result_configuration, compute),
+-- what the service resolved at start (plan, receivers) and the outcome
+-- (result, error).
+
+CREATE TABLE protected_queries (
+    seq                  BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                   TEXT    NOT NULL UNIQUE,
+    account_id           TEXT    NOT NULL,
+    region               TEXT    NOT NULL,
+    membership_id        TEXT    NOT NULL,
+    collaboration_id     TEXT    NOT NULL,
+    status               TEXT    NOT NULL,
+    sql_parameters       TEXT    NOT NULL,
+    result_configuration TEXT,
+    compute              TEXT,
+    payer_account_id     TEXT    NOT NULL,
+    plan                 TEXT    NOT NULL,
+    receivers            TEXT    NOT NULL,
+    result               TEXT,
+    error                TEXT,
+    duration_millis      BIGINT  NOT NULL,
+    lease_owner          TEXT    NOT NULL,
+    lease_expires        BIGINT  NOT NULL,
+    attempts             INTEGER NOT NULL,
+    create_time          BIGINT  NOT NULL,
+    update_time          BIGINT  NOT NULL
+);
+
+-- CountUnfinishedQueriesOf.
+CREATE INDEX protected_queries_by_membership ON protected_queries (membership_id, status);
+-- NextRunnableQuery: unfinished queries only, those nobody runs (a zero
+-- lease) first, then expired leases, each oldest first.
+CREATE INDEX protected_queries_unfinished ON protected_queries (lease_expires, seq)
+    WHERE status IN ('SUBMITTED', 'STARTED', 'CANCELLING');
+
+-- Who sees a query: the querier's membership and each receiver's, with
+-- the query's seq so that ListProtectedQueriesOf seeks newest first.
+CREATE TABLE protected_query_viewers (
+    membership_id TEXT    NOT NULL,
+    query_seq     BIGINT  NOT NULL REFERENCES protected_queries (seq),
+    PRIMARY KEY (membership_id, query_seq)
+);
