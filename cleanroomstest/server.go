@@ -45,6 +45,7 @@ type Quotas struct {
 	MembershipsPerAccount          int
 	MembersPerCollaboration        int
 	AnalysisTemplatesPerMembership int
+	QueriesPerMembership           int
 }
 
 type options struct {

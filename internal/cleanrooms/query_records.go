@@ -138,6 +138,17 @@ type QueryReceiver struct {
 	SingleFile bool   `json:"singleFile,omitempty"`
 }
 
+// ResultPrefix is the key prefix under which a query's result files are
+// written for this receiver: {keyPrefix}/{queryId}/result/ (the key
+// layout is cleanroomsd's; AWS does not document its own).
+func (r QueryReceiver) ResultPrefix(queryID string) string {
+	p := r.KeyPrefix
+	if p != "" && p[len(p)-1] != '/' {
+		p += "/"
+	}
+	return p + queryID + "/result/"
+}
+
 // QueryResult is the output of a successful query.
 type QueryResult struct {
 	// Locations are the s3:// prefixes written for Direct receivers.

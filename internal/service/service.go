@@ -12,6 +12,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/query"
 )
 
 // Config configures a Service.
@@ -29,6 +30,12 @@ type Config struct {
 	// LenientCatalog accepts glue references to tables the catalog does
 	// not have (queries on them fail later). Nil Catalog implies it.
 	LenientCatalog bool
+	// Parser parses and deparses protected queries' SQL (the query
+	// engine's); nil refuses every query as the engine of a build without
+	// one does.
+	Parser query.Parser
+	// Runner runs protected queries; nil leaves them SUBMITTED.
+	Runner QueryRunner
 }
 
 // Quotas are AWS Clean Rooms' per-account quotas that cleanroomsd
@@ -39,11 +46,14 @@ type Quotas struct {
 	MembersPerCollaboration  int // "Members invited per collaboration"
 	// "Analysis templates per membership"
 	AnalysisTemplatesPerMembership int
+	// "Concurrent protected queries per membership" (not adjustable on
+	// AWS; tests lower or raise it)
+	QueriesPerMembership int
 }
 
 // DefaultQuotas are AWS's default values.
 func DefaultQuotas() Quotas {
-	return Quotas{CollaborationsPerAccount: 10, MembershipsPerAccount: 100, MembersPerCollaboration: 5, AnalysisTemplatesPerMembership: 25}
+	return Quotas{CollaborationsPerAccount: 10, MembershipsPerAccount: 100, MembersPerCollaboration: 5, AnalysisTemplatesPerMembership: 25, QueriesPerMembership: 5}
 }
 
 // Quota names as AWS's quota page writes them; they travel in
@@ -53,6 +63,7 @@ const (
 	quotaMemberships    = "Memberships per account"
 	quotaMembers        = "Members invited per collaboration"
 	quotaTemplates      = "Analysis templates per membership"
+	quotaQueries        = "Concurrent protected queries per membership"
 )
 
 // Service implements api.Service.
@@ -68,6 +79,8 @@ type Service struct {
 	// catalog is nil in lenient mode without a catalog.
 	catalog cleanrooms.Catalog
 	lenient bool
+	parser  query.Parser
+	runner  QueryRunner
 }
 
 // SchemaNamesOf is how CreateAnalysisTemplate checks the tables a SQL
@@ -96,9 +109,18 @@ func New(cfg Config) *Service {
 	if q.AnalysisTemplatesPerMembership <= 0 {
 		q.AnalysisTemplatesPerMembership = d.AnalysisTemplatesPerMembership
 	}
+	if q.QueriesPerMembership <= 0 {
+		q.QueriesPerMembership = d.QueriesPerMembership
+	}
+	if cfg.Parser == nil {
+		cfg.Parser = unavailableParser{}
+	}
+	if cfg.Runner == nil {
+		cfg.Runner = noRunner{}
+	}
 	return &Service{store: cfg.Store, now: cfg.Now, quotas: q, newID: cfg.NewID,
 		catalog: cfg.Catalog, lenient: cfg.LenientCatalog || cfg.Catalog == nil,
-		schemaNamesOf: schemaNamesMissing}
+		schemaNamesOf: schemaNamesMissing, parser: cfg.Parser, runner: cfg.Runner}
 }
 
 // clock is the time of a write, at the millisecond precision the wire
