@@ -22,6 +22,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -49,9 +50,10 @@ type Quotas struct {
 }
 
 type options struct {
-	quotas  Quotas
-	catalog domain.Catalog
-	lenient bool
+	quotas       Quotas
+	catalog      domain.Catalog
+	lenient      bool
+	queryTimeout time.Duration
 }
 
 // Option configures a Server.
@@ -65,6 +67,10 @@ func WithCatalog(c domain.Catalog) Option { return func(o *options) { o.catalog 
 // exist in the embedded catalog, for tests that use the Clean Rooms API
 // without creating Glue tables (cleanroomsd --lenient-catalog).
 func WithLenientCatalog() Option { return func(o *options) { o.lenient = true } }
+
+// WithQueryTimeout sets the time limit of protected queries (past it a
+// query is TIMED_OUT); AWS's is 12 hours.
+func WithQueryTimeout(d time.Duration) Option { return func(o *options) { o.queryTimeout = d } }
 
 // WithQuotas sets the quotas the server enforces.
 func WithQuotas(q Quotas) Option { return func(o *options) { o.quotas = q } }
@@ -94,7 +100,8 @@ func Start(opts ...Option) (*Server, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient})
+	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient,
+		Queries: app.QueryConfig{Timeout: o.queryTimeout}})
 	if err != nil {
 		return nil, err
 	}

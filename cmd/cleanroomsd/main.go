@@ -78,7 +78,7 @@ func run(args []string) error {
 	creds := fs.String("credentials", env("CLEANROOMSD_CREDENTIALS", ""), "JSON file mapping access keys to accounts and secrets (env CLEANROOMSD_CREDENTIALS)")
 	verify := fs.String("verify-signatures", env("CLEANROOMSD_VERIFY_SIGNATURES", "auto"), "auto (verify when --credentials is given), true or false (env CLEANROOMSD_VERIFY_SIGNATURES)")
 	level := fs.String("log-level", env("CLEANROOMSD_LOG_LEVEL", "info"), "debug, info, warn or error (env CLEANROOMSD_LOG_LEVEL)")
-	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5,templates=25 (env CLEANROOMSD_QUOTAS)")
+	quotas := fs.String("quotas", env("CLEANROOMSD_QUOTAS", ""), "override AWS's default quotas, e.g. collaborations=1000,memberships=10000,members=5,templates=25,queries=5 (env CLEANROOMSD_QUOTAS)")
 	headerTimeout := fs.Duration("header-timeout", envDuration("CLEANROOMSD_HEADER_TIMEOUT", app.DefaultHeaderTimeout), "longest a client may take to send a request's headers (env CLEANROOMSD_HEADER_TIMEOUT)")
 	idleTimeout := fs.Duration("idle-timeout", envDuration("CLEANROOMSD_IDLE_TIMEOUT", app.DefaultIdleTimeout), "longest a keep-alive connection may wait for its next request (env CLEANROOMSD_IDLE_TIMEOUT)")
 	bodyTimeout := fs.Duration("body-read-timeout", envDuration("CLEANROOMSD_BODY_READ_TIMEOUT", server.DefaultBodyReadTimeout), "longest a request body may make no progress; the body must also average 64 KiB/s past that (env CLEANROOMSD_BODY_READ_TIMEOUT)")
@@ -86,6 +86,12 @@ func run(args []string) error {
 	maxBodyMiB := fs.Int("max-body-mib-in-flight", envInt("CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT", server.DefaultMaxBodyBytesInFlight>>20), "MiB of request bodies held at once; more wait briefly, then are refused (env CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT)")
 	objectsDir := fs.String("objects-dir", env("CLEANROOMSD_OBJECTS_DIR", ""), "directory of the embedded S3's object bytes; default DATA_DIR/objects, required with --database-url unless --s3-endpoint is set (env CLEANROOMSD_OBJECTS_DIR)")
 	lenient := fs.Bool("lenient-catalog", envBool("CLEANROOMSD_LENIENT_CATALOG"), "accept configured tables whose Glue table does not exist (an API double without data; queries on them fail) (env CLEANROOMSD_LENIENT_CATALOG)")
+	queryTimeout := fs.Duration("query-timeout", envDuration("CLEANROOMSD_QUERY_TIMEOUT", 12*time.Hour), "time limit of a protected query; past it the query is TIMED_OUT (env CLEANROOMSD_QUERY_TIMEOUT)")
+	queryLease := fs.Duration("query-lease", envDuration("CLEANROOMSD_QUERY_LEASE", 30*time.Second), "how long a replica's claim on a running query lasts unless renewed; another replica takes over a dead one's queries after it (env CLEANROOMSD_QUERY_LEASE)")
+	queryWorkers := fs.Int("query-workers", envInt("CLEANROOMSD_QUERY_WORKERS", 2), "protected queries run at once by this process (env CLEANROOMSD_QUERY_WORKERS)")
+	queryMemory := fs.String("query-memory-limit", env("CLEANROOMSD_QUERY_MEMORY_LIMIT", "2GiB"), "memory limit of each query's engine, e.g. 512MiB, 4GiB (env CLEANROOMSD_QUERY_MEMORY_LIMIT)")
+	queryThreads := fs.Int("query-threads", envInt("CLEANROOMSD_QUERY_THREADS", 0), "threads of each query's engine; 0 uses every core (env CLEANROOMSD_QUERY_THREADS)")
+	queryDir := fs.String("query-dir", env("CLEANROOMSD_QUERY_DIR", ""), "directory of staged table files and results before upload; default DATA_DIR/queries, else a temporary directory (env CLEANROOMSD_QUERY_DIR)")
 	s3cfg, err := objects.ExternalConfigFromEnv()
 	if err != nil {
 		return err
@@ -103,13 +109,17 @@ func run(args []string) error {
 	if isSet(fs, "s3-secret-access-key") {
 		s3cfg.SecretAccessKey = *s3Secret
 	}
-	for name, d := range map[string]time.Duration{"header-timeout": *headerTimeout, "idle-timeout": *idleTimeout, "body-read-timeout": *bodyTimeout} {
+	for name, d := range map[string]time.Duration{"header-timeout": *headerTimeout, "idle-timeout": *idleTimeout, "body-read-timeout": *bodyTimeout,
+		"query-timeout": *queryTimeout, "query-lease": *queryLease} {
 		if d <= 0 {
 			return fmt.Errorf("--%s: want a positive duration, not %s", name, d)
 		}
 	}
-	if *maxInFlight <= 0 || *maxBodyMiB <= 0 {
-		return errors.New("--max-in-flight and --max-body-mib-in-flight want positive numbers")
+	if *maxInFlight <= 0 || *maxBodyMiB <= 0 || *queryWorkers <= 0 {
+		return errors.New("--max-in-flight, --max-body-mib-in-flight and --query-workers want positive numbers")
+	}
+	if *queryThreads < 0 {
+		return errors.New("--query-threads wants 0 (every core) or a positive number")
 	}
 	if !isSet(fs, "database-url") {
 		*dbURL = os.Getenv("CLEANROOMSD_DATABASE_URL")
@@ -122,7 +132,9 @@ func run(args []string) error {
 	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log,
 		HeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
 		Limits:     server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout},
-		ObjectsDir: *objectsDir, LenientCatalog: *lenient, S3: s3cfg}
+		ObjectsDir: *objectsDir, LenientCatalog: *lenient, S3: s3cfg,
+		Queries: app.QueryConfig{Timeout: *queryTimeout, Lease: *queryLease, Workers: *queryWorkers,
+			MemoryLimit: *queryMemory, Threads: *queryThreads, WorkDir: *queryDir}}
 	q, err := parseQuotas(*quotas)
 	if err != nil {
 		return fmt.Errorf("--quotas: %w", err)
@@ -184,8 +196,10 @@ func parseQuotas(s string) (service.Quotas, error) {
 			q.MembersPerCollaboration = n
 		case "templates":
 			q.AnalysisTemplatesPerMembership = n
+		case "queries":
+			q.QueriesPerMembership = n
 		default:
-			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members, templates)", name)
+			return q, fmt.Errorf("unknown quota %q (collaborations, memberships, members, templates, queries)", name)
 		}
 	}
 	return q, nil

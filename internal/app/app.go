@@ -16,13 +16,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cleanroomsd/cleanroomsd/internal/catalog"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine/duckdb"
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 	"github.com/cleanroomsd/cleanroomsd/internal/objects"
 	"github.com/cleanroomsd/cleanroomsd/internal/protocol/awsjson"
+	"github.com/cleanroomsd/cleanroomsd/internal/runner"
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
+	"github.com/cleanroomsd/cleanroomsd/internal/stage"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
 	"github.com/cleanroomsd/cleanroomsd/internal/sts"
 )
@@ -75,6 +81,29 @@ type Config struct {
 	// external S3 (MinIO, LocalStack, AWS) and the embedded S3 is not
 	// served.
 	S3 objects.ExternalConfig
+	// Queries configures protected queries.
+	Queries QueryConfig
+}
+
+// QueryConfig configures how protected queries run.
+type QueryConfig struct {
+	// Engine runs queries; nil is the embedded DuckDB (opened on the
+	// first query), or none in a build without cgo.
+	Engine engine.Engine
+	// Timeout is a query's time limit (12 h when zero).
+	Timeout time.Duration
+	// Lease is how long a replica's claim on a query lasts unless renewed
+	// (30 s when zero): a dead replica's queries are taken over after it.
+	Lease time.Duration
+	// Workers is how many queries run at once in this process (2).
+	Workers int
+	// MemoryLimit ("4GiB"; "" is DuckDB's default, 80 % of RAM) and
+	// Threads (0: every core) bound each query's engine.
+	MemoryLimit string
+	Threads     int
+	// WorkDir holds staged table files and results before upload: DataDir
+	// /queries by default, a temporary directory without a DataDir.
+	WorkDir string
 }
 
 // Defaults of the connection timeouts. A body's reads are bounded by
@@ -92,6 +121,9 @@ type App struct {
 	handler http.Handler
 	log     *slog.Logger
 	objects objects.Objects
+	runner  *runner.Runner
+	engine  engine.Engine
+	tmpDir  string
 }
 
 // New opens the store and builds the handler.
@@ -141,7 +173,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if s3 != nil {
 		endpoints = append(endpoints, s3Endpoint(s3))
 	}
-	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cat, LenientCatalog: cfg.LenientCatalog})
+	q, err := startQueries(ctx, cfg, st, cat, data, s3)
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	svc := service.New(service.Config{Store: st, Now: cfg.Now, Quotas: cfg.Quotas, Catalog: cat, LenientCatalog: cfg.LenientCatalog,
+		Parser: q.engine, Runner: q.runner})
 	h := server.New(server.Config{
 		Service:          svc,
 		Credentials:      creds,
@@ -151,7 +189,56 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Limits:           cfg.Limits,
 		Endpoints:        endpoints,
 	})
-	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger, objects: data}, nil
+	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger, objects: data, runner: q.runner, engine: q.engine, tmpDir: q.tmpDir}, nil
+}
+
+type queries struct {
+	engine engine.Engine
+	runner *runner.Runner
+	tmpDir string // removed at Close
+}
+
+// startQueries builds the engine (nothing is opened until the first
+// query) and starts the runner.
+func startQueries(ctx context.Context, cfg Config, st cleanrooms.Store, cat cleanrooms.Catalog, data objects.Objects, s3 *objects.Server) (*queries, error) {
+	qc := cfg.Queries
+	q := &queries{engine: qc.Engine}
+	dir := qc.WorkDir
+	switch {
+	case dir != "":
+	case cfg.DataDir != "":
+		dir = filepath.Join(cfg.DataDir, "queries")
+	default:
+		d, err := os.MkdirTemp("", "cleanroomsd-queries-")
+		if err != nil {
+			return nil, err
+		}
+		dir, q.tmpDir = d, d
+	}
+	for _, sub := range []string{"stage", "run", "engine"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	if q.engine == nil {
+		q.engine = duckdb.New(duckdb.Config{MemoryLimit: qc.MemoryLimit, Threads: qc.Threads, TempDir: filepath.Join(dir, "engine")})
+	}
+	rc := runner.Config{Store: st, Engine: q.engine, Catalog: cat, Objects: data,
+		Stager: stage.New(data, filepath.Join(dir, "stage")), Input: engine.InputFromCatalog,
+		WorkDir: filepath.Join(dir, "run"), Owner: uuid.NewString(), Lease: qc.Lease, Timeout: qc.Timeout,
+		Workers: qc.Workers, Exclusive: cfg.DatabaseURL == "", Now: cfg.Now, Log: cfg.Logger}
+	if s3 != nil {
+		rc.BucketOwner = s3.BucketOwner
+	}
+	if rc.Exclusive {
+		// Work arrives through Notify; the poll is only a safety net.
+		rc.Poll = 30 * time.Second
+	}
+	q.runner = runner.New(rc)
+	if err := q.runner.Start(ctx); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 var errNoSharedObjects = errors.New("with a PostgreSQL store, give an objects dir every replica shares (--objects-dir) " +
@@ -265,5 +352,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.store.Close() }
+// Close stops the runner (running queries are taken over at the next
+// start, or by another replica) and releases the engine and the store.
+func (a *App) Close() error {
+	a.runner.Close()
+	errs := []error{a.engine.Close(), a.store.Close()}
+	if a.tmpDir != "" {
+		errs = append(errs, os.RemoveAll(a.tmpDir))
+	}
+	return errors.Join(errs...)
+}

@@ -35,4 +35,9 @@ type ProtectedQueryWrites interface {
 	// runs: Status, Result, Error, DurationMillis, LeaseOwner,
 	// LeaseExpires, Attempts, UpdateTime.
 	UpdateProtectedQuery(ctx context.Context, q *ProtectedQuery) error
+	// ReleaseQueryLeases makes every unfinished query claimable at once
+	// (a zero LeaseExpires, its LeaseOwner kept) and returns how many it
+	// changed. A store that only one process opens (SQLite) calls it at
+	// start: leases of an earlier process died with it.
+	ReleaseQueryLeases(ctx context.Context) (int, error)
 }

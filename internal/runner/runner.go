@@ -57,7 +57,11 @@ type Config struct {
 	// MaxAttempts bounds the runs of a query whose runner keeps dying (3
 	// when zero); past it the query FAILED.
 	MaxAttempts int
-	Now         func() time.Time
+	// Exclusive says no other process uses the store (SQLite): leases
+	// left by an earlier process are released at Start, so its queries
+	// run again at once rather than after their lease.
+	Exclusive bool
+	Now       func() time.Time
 	Log         *slog.Logger
 }
 
@@ -103,8 +107,20 @@ func New(cfg Config) *Runner {
 }
 
 // Start starts the workers.
-func (r *Runner) Start() {
-	ctx, stop := context.WithCancel(context.Background())
+func (r *Runner) Start(ctx context.Context) error {
+	if r.cfg.Exclusive {
+		var n int
+		if err := r.cfg.Store.Transact(ctx, func(tx cleanrooms.Tx) (err error) {
+			n, err = tx.ReleaseQueryLeases(ctx)
+			return err
+		}); err != nil {
+			return err
+		}
+		if n > 0 {
+			r.cfg.Log.Info("protected queries of an earlier run will run again", "queries", n)
+		}
+	}
+	ctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	r.stop = stop
 	for range r.cfg.Workers {
 		r.wg.Add(1)
@@ -113,6 +129,7 @@ func (r *Runner) Start() {
 			r.work(ctx)
 		}()
 	}
+	return nil
 }
 
 // Close stops the workers: running queries are interrupted and left to

@@ -35,6 +35,8 @@ var (
 	queriesOfStatusSQL = preparedRead("SELECT " + selectList("q", queryCols) + ", q.seq FROM protected_query_viewers v" +
 		" JOIN protected_queries q ON q.seq = v.query_seq WHERE v.membership_id = ? AND v.query_seq < ? AND q.status = ?" +
 		" ORDER BY v.query_seq DESC LIMIT ?")
+	releaseLeasesSQL = prepared("UPDATE protected_queries SET lease_expires = ? WHERE status IN " + unfinished +
+		" AND lease_expires > ?")
 	countUnfinishedSQL = preparedRead("SELECT COUNT(*) FROM protected_queries WHERE membership_id = ? AND status IN " + unfinished)
 	// A seek on the partial index protected_queries_unfinished, which
 	// holds unfinished queries only.
@@ -233,4 +235,17 @@ func (t *writeTx) UpdateProtectedQuery(ctx context.Context, q *cleanrooms.Protec
 	}
 	res, err := t.exec(ctx, updateQuerySQL, p.args...)
 	return t.mustAffect(res, err, what)
+}
+
+func (t *writeTx) ReleaseQueryLeases(ctx context.Context) (int, error) {
+	zero := timeParam(time.Time{})
+	res, err := t.exec(ctx, releaseLeasesSQL, zero, zero)
+	if err != nil {
+		return 0, t.fail(err, "release query leases")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.fail(err, "release query leases")
+	}
+	return int(n), nil
 }

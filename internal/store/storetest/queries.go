@@ -18,6 +18,7 @@ var protectedQueryTests = []test{
 	{"NextRunnable", testQueryNextRunnable},
 	{"ConcurrentClaimOnce", testQueryConcurrentClaim},
 	{"RolledBack", testQueryRolledBack},
+	{"ReleaseLeases", testQueryReleaseLeases},
 }
 
 // fullQuery sets every field, with values that stress encodings.
@@ -296,4 +297,40 @@ func testQueryRolledBack(t *testing.T, h *harness) {
 	}
 	checkEqual(t, "viewers after rollback", [][]string{nil}, h.listQueries("m1", "", 10))
 	checkEqual(t, "receiver's viewers after rollback", [][]string{nil}, h.listQueries("m2", "", 10))
+}
+
+func testQueryReleaseLeases(t *testing.T, h *harness) {
+	held := fullQuery("held", "m1", acctA)
+	held.Status, held.LeaseOwner, held.LeaseExpires = cleanrooms.QueryStarted, "dead", at(500)
+	done := fullQuery("done", "m1", acctA)
+	done.Status, done.LeaseOwner, done.LeaseExpires = cleanrooms.QuerySuccess, "dead", at(500)
+	h.mustInsertQuery(held, done, fullQuery("queued", "m1", acctA))
+	var n int
+	h.mustWrite(func(tx cleanrooms.Tx) (err error) {
+		n, err = tx.ReleaseQueryLeases(h.ctx)
+		return err
+	})
+	if n != 1 {
+		t.Errorf("ReleaseQueryLeases = %d, want 1 (only the held unfinished query)", n)
+	}
+	if got := h.mustGetQuery("held"); !got.LeaseExpires.IsZero() || got.LeaseOwner != "dead" {
+		t.Errorf("held query after release: owner %q expires %v; want owner kept, zero expiry", got.LeaseOwner, got.LeaseExpires)
+	}
+	if got := h.mustGetQuery("done"); !got.LeaseExpires.Equal(at(500)) {
+		t.Errorf("finished query's lease changed: %v", got.LeaseExpires)
+	}
+	ids := map[string]bool{}
+	for range 2 {
+		id, err := h.nextRunnable(at(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[id] = true
+		q := h.mustGetQuery(id)
+		q.Status, q.LeaseOwner, q.LeaseExpires = cleanrooms.QueryStarted, "new", at(9999)
+		h.mustWrite(func(tx cleanrooms.Tx) error { return tx.UpdateProtectedQuery(h.ctx, q) })
+	}
+	if !ids["held"] || !ids["queued"] {
+		t.Errorf("claimable after release: %v, want held and queued", ids)
+	}
 }
