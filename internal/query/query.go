@@ -116,7 +116,11 @@ func Prepare(ctx context.Context, p Parser, text string, params map[string]strin
 	default:
 		return nil, refusef("only a single SELECT statement is allowed, not %s", str(node, "type"))
 	}
-	return &Statement{text: bound, tree: tree, tables: collectTables(node)}, nil
+	tables, err := collectTables(node)
+	if err != nil {
+		return nil, err
+	}
+	return &Statement{text: bound, tree: tree, tables: tables}, nil
 }
 
 // Check enforces the analysis rules of every table st reads and returns

@@ -3,8 +3,8 @@ package query
 import (
 	"cmp"
 	"encoding/json"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -12,14 +12,21 @@ import (
 // order of first reference, lower-cased. A name that a visible CTE defines
 // is the CTE, not a table: a CTE is visible in the rest of its query
 // (later CTEs, the body, subqueries), not in its own definition.
-func collectTables(node obj) []string {
+//
+// Table functions and qualified table names are refused here, whatever
+// the rules: a query sees the collaboration's tables by their names only.
+func collectTables(node obj) ([]string, error) {
 	type ref struct {
 		name string
 		at   uint64
 	}
 	var refs []ref
+	var bad *Refusal
 	var walk func(v any, ctes []string)
 	walk = func(v any, ctes []string) {
+		if bad != nil {
+			return
+		}
 		switch v := v.(type) {
 		case []any:
 			for _, e := range v {
@@ -32,7 +39,15 @@ func collectTables(node obj) []string {
 					ctes = append(slices.Clip(ctes), strings.ToLower(str(e, "key")))
 				}
 			}
-			if str(v, "type") == "BASE_TABLE" && str(v, "schema_name") == "" && str(v, "catalog_name") == "" {
+			switch {
+			case str(v, "type") == "TABLE_FUNCTION":
+				bad = refusef("table function %s is not allowed", strings.ToLower(str(child(v, "function"), "function_name")))
+				return
+			case str(v, "type") == "BASE_TABLE" && (str(v, "schema_name") != "" || str(v, "catalog_name") != ""):
+				bad = refusef("table %s: schema- or catalog-qualified table names are not allowed", qualified(v))
+				return
+			}
+			if str(v, "type") == "BASE_TABLE" {
 				name := strings.ToLower(str(v, "table_name"))
 				if !slices.Contains(ctes, name) {
 					refs = append(refs, ref{name, location(v)})
@@ -46,6 +61,9 @@ func collectTables(node obj) []string {
 		}
 	}
 	walk(node, nil)
+	if bad != nil {
+		return nil, bad
+	}
 	// Maps have no order: the query location gives the order of the text.
 	slices.SortStableFunc(refs, func(a, b ref) int { return cmp.Compare(a.at, b.at) })
 	var out []string
@@ -54,7 +72,7 @@ func collectTables(node obj) []string {
 			out = append(out, r.name)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // location is the query_location of a node, the largest value when absent.

@@ -135,7 +135,7 @@ func newColumnRef(names ...string) obj {
 func newConstant(typeID string, v any) obj {
 	return obj{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "",
 		"query_location": json.Number("18446744073709551615"),
-		"value": obj{"type": obj{"id": typeID, "type_info": nil}, "is_null": false, "value": v}}
+		"value":          obj{"type": obj{"id": typeID, "type_info": nil}, "is_null": false, "value": v}}
 }
 
 func newComparison(typ string, l, r obj) obj {
