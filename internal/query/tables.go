@@ -43,6 +43,9 @@ func collectTables(node obj) ([]string, error) {
 			case str(v, "type") == "TABLE_FUNCTION":
 				bad = refusef("table function %s is not allowed", strings.ToLower(str(child(v, "function"), "function_name")))
 				return
+			case str(v, "type") == "RECURSIVE_CTE_NODE":
+				bad = refusef("unsupported construct: WITH RECURSIVE")
+				return
 			case str(v, "type") == "SHOW_REF":
 				bad = refusef("only a single SELECT statement is allowed, not DESCRIBE, SHOW or SUMMARIZE")
 				return
