@@ -42,9 +42,11 @@ const (
 	purchasesCSV = "user_id,amount\nu1,10\nu2,20\nu1,5\nu3,7\nu4,8\nu5,9\nu3,1\nu6,100\nu4,2\n"
 )
 
-func joinWithResults(collabID, bucket string) *cleanrooms.CreateMembershipInput {
+// joinWithResults joins with a default result configuration (with the
+// role of account, which a receiver that cannot query must give).
+func joinWithResults(collabID, bucket, account string) *cleanrooms.CreateMembershipInput {
 	in := joinInput(collabID)
-	in.DefaultResultConfiguration = resultConfig(bucket, "")
+	in.DefaultResultConfiguration = resultConfig(bucket, account)
 	return in
 }
 
@@ -77,9 +79,9 @@ func newQueryWorld(t *testing.T, opts ...cleanroomstest.Option) *queryWorld {
 	c := mustCreate(t, w.A.cr, collabInput("queries", abilities(types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults),
 		spec(acctB, "B"), spec(acctC, "C", types.MemberAbilityCanReceiveResults)))
 	w.collabID = aws.ToString(c.Id)
-	w.mA = aws.ToString(mustJoin(t, w.A.cr, joinWithResults(w.collabID, "a-results")).Id)
+	w.mA = aws.ToString(mustJoin(t, w.A.cr, joinWithResults(w.collabID, "a-results", "")).Id)
 	w.mB = aws.ToString(mustJoin(t, w.B.cr, joinInput(w.collabID)).Id)
-	w.mC = aws.ToString(mustJoin(t, w.C.cr, joinWithResults(w.collabID, "c-results")).Id)
+	w.mC = aws.ToString(mustJoin(t, w.C.cr, joinWithResults(w.collabID, "c-results", acctC)).Id)
 
 	min2 := []types.AggregationConstraint{{ColumnName: aws.String("user_id"), Minimum: aws.Int32(2), Type: types.AggregationTypeCountDistinct}}
 	users := w.B.configure(t, "users", "crm", "users", []string{"user_id", "city"}, types.ConfiguredTableAnalysisRuleTypeAggregation,
@@ -344,6 +346,10 @@ func TestQueryTemplateParametersAreData(t *testing.T) {
 	w := newQueryWorld(t)
 	w.B.put(t, "b-data", "segments/part-0.csv", []byte("user_id,segment\nu1,gold\nu2,silver\nu3,gold\n"))
 	w.B.createTable(t, "crm", glueTable("segments", "csv", "s3://b-data/segments/", []gluetypes.Column{col("user_id", "string"), col("segment", "string")}))
+	// The table is associated first (a template names collaboration
+	// tables), then its rule allows the template.
+	ct := w.B.configure(t, "segments", "crm", "segments", []string{"user_id", "segment"}, "", nil)
+	w.B.associate(t, w.mB, *ct.Id, "segments")
 	tmpl, err := w.A.cr.CreateAnalysisTemplate(t.Context(), &cleanrooms.CreateAnalysisTemplateInput{MembershipIdentifier: aws.String(w.mA),
 		Name: aws.String("by-segment"), Format: types.AnalysisFormatSql,
 		Source:              &types.AnalysisSourceMemberText{Value: "SELECT COUNT(*) AS n FROM segments WHERE segment = :seg"},
@@ -351,9 +357,11 @@ func TestQueryTemplateParametersAreData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct := w.B.configure(t, "segments", "crm", "segments", []string{"user_id", "segment"}, types.ConfiguredTableAnalysisRuleTypeCustom,
-		customRule([]string{aws.ToString(tmpl.AnalysisTemplate.Arn)}))
-	w.B.associate(t, w.mB, *ct.Id, "segments")
+	if _, err := w.B.cr.CreateConfiguredTableAnalysisRule(t.Context(), &cleanrooms.CreateConfiguredTableAnalysisRuleInput{
+		ConfiguredTableIdentifier: ct.Id, AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
+		AnalysisRulePolicy: customRule([]string{aws.ToString(tmpl.AnalysisTemplate.Arn)})}); err != nil {
+		t.Fatal(err)
+	}
 	run := func(seg string) [][]string {
 		out, err := w.A.cr.StartProtectedQuery(t.Context(), &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
 			Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{

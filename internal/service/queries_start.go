@@ -74,27 +74,24 @@ func queryText(ctx context.Context, tx cleanrooms.ReadTx, c *cleanrooms.Collabor
 	return *t.Text, declared, arn, nil
 }
 
-// queryTables reads what Check needs of each table a statement names: its
-// schema must be READY for direct analysis, and its columns are the
-// configured table's allowed columns, typed from the catalog.
-func (s *Service) queryTables(ctx context.Context, tx cleanrooms.ReadTx, c *cleanrooms.Collaboration, names []string) (map[string]*query.Table, []cleanrooms.PlanTable, []*cleanrooms.SchemaSource, error) {
+// queryTables reads the schema source of each table a statement names;
+// its schema must be READY for direct analysis.
+func queryTables(ctx context.Context, tx cleanrooms.ReadTx, c *cleanrooms.Collaboration, names []string) ([]*cleanrooms.SchemaSource, error) {
 	if len(names) > maxQueryTables {
-		return nil, nil, nil, invalidQuery(fmt.Sprintf("A query may read at most %d configured tables; this one reads %d.", maxQueryTables, len(names)))
+		return nil, invalidQuery(fmt.Sprintf("A query may read at most %d configured tables; this one reads %d.", maxQueryTables, len(names)))
 	}
-	tables := map[string]*query.Table{}
-	var plan []cleanrooms.PlanTable
 	var srcs []*cleanrooms.SchemaSource
 	for _, name := range names {
 		src, err := tx.GetSchemaSource(ctx, c.ID, name)
 		if errors.Is(err, cleanrooms.ErrNotFound) {
-			return nil, nil, nil, invalidQuery(fmt.Sprintf("Table %s does not exist in collaboration %s.", name, c.ID))
+			return nil, invalidQuery(fmt.Sprintf("Table %s does not exist in collaboration %s.", name, c.ID))
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		st, err := schemaState(ctx, tx, c.ID, src)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		for _, d := range schemaStatus(st) {
 			if d.AnalysisType != api.AnalysisTypeDirectAnalysis || d.Status == api.SchemaStatusReady {
@@ -104,11 +101,23 @@ func (s *Service) queryTables(ctx context.Context, tx cleanrooms.ReadTx, c *clea
 			for _, r := range d.Reasons {
 				why = append(why, deref(r.Message))
 			}
-			return nil, nil, nil, invalidQuery(fmt.Sprintf("Table %s is not ready for analysis: %s", name, strings.Join(why, " ")))
+			return nil, invalidQuery(fmt.Sprintf("Table %s is not ready for analysis: %s", name, strings.Join(why, " ")))
 		}
+		srcs = append(srcs, src)
+	}
+	return srcs, nil
+}
+
+// checkedTables is what Check needs of each table, with the columns the
+// plan exposes: the configured table's allowed columns, typed from the
+// catalog. It reads the catalog, so it runs outside any transaction.
+func (s *Service) checkedTables(ctx context.Context, srcs []*cleanrooms.SchemaSource) (map[string]*query.Table, []cleanrooms.PlanTable, error) {
+	tables := map[string]*query.Table{}
+	var plan []cleanrooms.PlanTable
+	for _, src := range srcs {
 		cols, parts, err := s.columns(ctx, &src.Table)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		t := &query.Table{Name: src.Association.Name, OwnerAccountID: src.Table.AccountID,
 			RuleType: src.TableRule.Type, Policy: src.TableRule.Policy}
@@ -117,12 +126,11 @@ func (s *Service) queryTables(ctx context.Context, tx cleanrooms.ReadTx, c *clea
 			t.Columns = append(t.Columns, query.Column{Name: deref(col.Name), Type: deref(col.Type)})
 			exposed = append(exposed, deref(col.Name))
 		}
-		tables[strings.ToLower(name)] = t
+		tables[strings.ToLower(src.Association.Name)] = t
 		plan = append(plan, cleanrooms.PlanTable{Name: src.Association.Name, OwnerAccountID: src.Table.AccountID,
 			ConfiguredTableID: src.Table.ID, Columns: exposed})
-		srcs = append(srcs, src)
 	}
-	return tables, plan, srcs, nil
+	return tables, plan, nil
 }
 
 // checkReceiversAllowed: when a table's association has a collaboration
@@ -200,10 +208,13 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 	var srcs []*cleanrooms.SchemaSource
 	var tables map[string]*query.Table
 	err = s.store.View(ctx, func(tx cleanrooms.ReadTx) (err error) {
-		tables, q.Plan.Tables, srcs, err = s.queryTables(ctx, tx, c, st.Tables())
+		srcs, err = queryTables(ctx, tx, c, st.Tables())
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	if tables, q.Plan.Tables, err = s.checkedTables(ctx, srcs); err != nil {
 		return nil, err
 	}
 	if err := checkReceiversAllowed(srcs, q.Receivers); err != nil {
