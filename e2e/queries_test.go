@@ -352,7 +352,7 @@ func TestQueryTemplateParametersAreData(t *testing.T) {
 	w.B.associate(t, w.mB, *ct.Id, "segments")
 	tmpl, err := w.A.cr.CreateAnalysisTemplate(t.Context(), &cleanrooms.CreateAnalysisTemplateInput{MembershipIdentifier: aws.String(w.mA),
 		Name: aws.String("by-segment"), Format: types.AnalysisFormatSql,
-		Source:              &types.AnalysisSourceMemberText{Value: "SELECT COUNT(*) AS n FROM segments WHERE segment = :seg"},
+		Source:             &types.AnalysisSourceMemberText{Value: "SELECT COUNT(*) AS n FROM segments WHERE segment = :seg"},
 		AnalysisParameters: []types.AnalysisParameter{{Name: aws.String("seg"), Type: types.ParameterTypeVarchar}}})
 	if err != nil {
 		t.Fatal(err)

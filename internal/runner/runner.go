@@ -62,7 +62,7 @@ type Config struct {
 	// run again at once rather than after their lease.
 	Exclusive bool
 	Now       func() time.Time
-	Log         *slog.Logger
+	Log       *slog.Logger
 }
 
 // Runner runs protected queries. Start it once; Close stops it.
