@@ -306,6 +306,11 @@ def agg_upper_device():
         for k, v in g.items() if keep(v, [C_IMPR, C_CUST])]
 
 
+def agg_nulls_first_order():
+    cols, rows = agg_city_count()
+    return cols, sorted(rows, key=lambda r: null_first(r[0]))
+
+
 # ---------------------------------------------------------------- list cases
 
 def distinct(rows):
@@ -506,6 +511,57 @@ def custom_decimal_arithmetic():
     return ["category", "gross"], [
         [k, ssum(v, lambda r: None if r["amount"] is None or r["quantity"] is None else r["amount"] * r["quantity"])]
         for k, v in g.items()]
+
+
+def custom_alias_named_like_disallowed():
+    return ["email"], [[r["name"]] for r in T["customers"] if r["customer_id"] == 7]
+
+
+def custom_cte_union_all_limit():
+    reached = [(r["c"]["customer_id"], r["i"]["campaign"]) for r in cust_impr()]
+    reached += [(r["c"]["customer_id"], r["s"]["segment"]) for r in cust_seg()]
+    users = {}
+    for uid, label in reached:
+        if label is not None:
+            users.setdefault(label, set()).add(uid)
+    out = sorted(([k, len(v)] for k, v in users.items()), key=lambda r: (-r[1], r[0]))
+    return ["label", "users"], out[:5]
+
+
+def custom_integer_division():
+    rows = [r for r in T["purchases"] if r["category"] is not None]
+    return ["category", "units_per_order"], [
+        [k, ssum(v, lambda r: r["quantity"]) / len(v)] for k, v in group(rows, lambda r: r["category"]).items()]
+
+
+def add_months(d, n):
+    """Spark add_months: same day of month, clamped to the month's last day."""
+    y, m = divmod(d.month - 1 + n, 12)
+    first = D(d.year + y, m + 1, 1)
+    return min(first + datetime.timedelta(days=d.day - 1), last_day(first))
+
+
+def last_day(d):
+    nxt = D(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return nxt - datetime.timedelta(days=1)
+
+
+def custom_date_functions():
+    return ["purchase_id", "prev_day", "next_month", "month_end", "y", "m"], [
+        [r["purchase_id"], r["purchase_date"] - datetime.timedelta(days=1), add_months(r["purchase_date"], 1),
+         last_day(r["purchase_date"]), r["purchase_date"].year, r["purchase_date"].month]
+        for r in T["purchases"] if r["purchase_id"] in ("p05", "p14", "p27")]
+
+
+def custom_cast_decimal_to_int():
+    # int() of a Decimal truncates toward zero, as Spark's cast does.
+    return ["purchase_id", "whole"], [[r["purchase_id"], int(r["amount"])]
+                                      for r in T["purchases"] if r["purchase_id"] in ("p05", "p09", "p25")]
+
+
+def custom_substring_zero():
+    # Spark: a start position of 0 is the first character.
+    return ["customer_id", "c3"], [[r["customer_id"], r["city"][0:3]] for r in T["customers"] if r["customer_id"] in (1, 3)]
 
 
 # ---------------------------------------------------------------- template cases
