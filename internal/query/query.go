@@ -10,6 +10,9 @@ package query
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 )
@@ -96,11 +99,113 @@ func (r *Refusal) Error() string { return r.Message }
 // template's parameters; nil for a free-form query, which takes none),
 // parses the result and refuses anything but one read-only SELECT.
 func Prepare(ctx context.Context, p Parser, text string, params map[string]string, declared []cleanrooms.TemplateParameter) (*Statement, error) {
-	return nil, &Refusal{Message: "not implemented"}
+	bound, err := bindText(text, params, declared)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := p.Parse(ctx, bound)
+	if err != nil {
+		return nil, err
+	}
+	_, node, err := parseStatement(tree)
+	if err != nil {
+		return nil, err
+	}
+	switch str(node, "type") {
+	case "SELECT_NODE", "SET_OPERATION_NODE":
+	default:
+		return nil, refusef("only a single SELECT statement is allowed, not %s", str(node, "type"))
+	}
+	tables, err := collectTables(node)
+	if err != nil {
+		return nil, err
+	}
+	return &Statement{text: bound, tree: tree, tables: tables}, nil
 }
 
 // Check enforces the analysis rules of every table st reads and returns
 // the plan to run. Violations are *Refusal.
 func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, error) {
-	return nil, &Refusal{Message: "not implemented"}
+	if st == nil {
+		return nil, refusef("no statement to check")
+	}
+	root, node, err := parseStatement(st.tree)
+	if err != nil {
+		return nil, err
+	}
+	ruleType, err := uniformRule(st.tables, c)
+	if err != nil {
+		return nil, err
+	}
+	switch ruleType {
+	case cleanrooms.RuleAggregation:
+		err = checkAggregation(node, c)
+	case cleanrooms.RuleList:
+		err = checkList(node, c)
+	case cleanrooms.RuleCustom:
+		err = checkCustom(node, c, st.tables)
+	default:
+		err = refusef("the tables of the query have no analysis rule")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := translateSpark(node); err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(root)
+	if err != nil {
+		return nil, fmt.Errorf("query: encoding the rewritten tree: %w", err)
+	}
+	sql, err := p.Deparse(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{SQL: sql, Tables: st.tables, RuleType: ruleType}, nil
+}
+
+// uniformRule returns the rule type all tables share: a query over tables
+// of different rule types is refused (spec 2.1).
+func uniformRule(tables []string, c Context) (string, error) {
+	if len(tables) == 0 {
+		return "", refusef("the query reads no table")
+	}
+	rule := ""
+	for _, name := range tables {
+		t := c.Tables[name]
+		if t == nil {
+			return "", refusef("unknown table %s", name)
+		}
+		if t.RuleType == "" {
+			return "", refusef("table %s has no analysis rule", name)
+		}
+		if rule == "" {
+			rule = t.RuleType
+		} else if t.RuleType != rule {
+			return "", refusef("all tables of a query must have the same analysis rule type: table %s has a %s rule, table %s a %s rule",
+				tables[0], strings.ToLower(rule), name, strings.ToLower(t.RuleType))
+		}
+		if policyMissing(t) {
+			return "", refusef("table %s has a %s rule without its policy", name, strings.ToLower(t.RuleType))
+		}
+	}
+	return rule, nil
+}
+
+func policyMissing(t *Table) bool {
+	switch t.RuleType {
+	case cleanrooms.RuleAggregation:
+		return t.Policy.Aggregation == nil
+	case cleanrooms.RuleList:
+		return t.Policy.List == nil
+	case cleanrooms.RuleCustom:
+		return t.Policy.Custom == nil
+	}
+	return true
+}
+
+// refusef makes a Refusal; its message must name the rule and what it
+// refused, never data values.
+func refusef(format string, args ...any) *Refusal {
+	return &Refusal{Message: fmt.Sprintf(format, args...)}
 }

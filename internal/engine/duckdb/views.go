@@ -107,6 +107,10 @@ func source(in engine.Input) (string, error) {
 		case "none":
 			quote, escape = "", ""
 		}
+		if escape == "" {
+			// RFC 4180: a doubled quote inside quotes is one quote.
+			escape = quote
+		}
 		if o.HeaderLines < 0 {
 			return "", fmt.Errorf("engine: input %q skips %d header lines", in.Name, o.HeaderLines)
 		}
