@@ -58,6 +58,7 @@ func runCase(ctx context.Context, t *testing.T, c *Corpus, eng engine.Engine, k 
 			}
 			t.Fatalf("error %T %v, want a *query.Refusal with %q\nsql: %s", err, err, k.Refuse, k.SQL)
 		}
+		t.Logf("refused: %s", r.Message)
 		if missing := MissingWords(r.Message, k.Refuse); missing != nil {
 			t.Errorf("refusal %q lacks %q\nsql: %s", r.Message, missing, k.SQL)
 		}
