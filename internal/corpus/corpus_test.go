@@ -26,12 +26,20 @@ import (
 
 // TestCorpus runs every case: Prepare and Check through package query,
 // then the plan through the DuckDB engine over the CSV files, and compares
-// with expected.json (computed by expect.py, not by DuckDB).
+// with expected.json (computed by expect.py, not by DuckDB). A case of
+// known_failures.json is a finding against package query or the engine not
+// fixed yet: its failure is logged, and the test fails once it passes, so
+// that the entry is removed (CORPUS_STRICT=1 fails them as usual).
 func TestCorpus(t *testing.T) {
 	c, err := Load("testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
+	known, err := loadKnownFailures(filepath.Join("testdata", "known_failures.json"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := os.Getenv("CORPUS_STRICT") == "1"
 	eng := duckdb.New(duckdb.Config{Threads: 1})
 	t.Cleanup(func() {
 		if err := eng.Close(); err != nil {
@@ -42,70 +50,105 @@ func TestCorpus(t *testing.T) {
 		t.Run(k.Name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			runCase(ctx, t, c, eng, k)
+			err := runCase(ctx, t, c, eng, k)
+			reason, isKnown := known[k.Name]
+			switch {
+			case err != nil && (!isKnown || strict):
+				t.Error(err)
+			case err != nil:
+				t.Logf("known failure (%s):\n%v", reason, err)
+			case isKnown:
+				t.Errorf("passes now: remove it from testdata/known_failures.json (%s)", reason)
+			}
 		})
 	}
 }
 
-func runCase(ctx context.Context, t *testing.T, c *Corpus, eng engine.Engine, k Case) {
+// loadKnownFailures reads {"<case>": "<why it fails>"}; every name must be
+// a case.
+func loadKnownFailures(path string, c *Corpus) (map[string]string, error) {
+	var known map[string]string
+	if err := readJSON(path, &known); err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, k := range c.Cases {
+		names[k.Name] = true
+	}
+	for name := range known {
+		if !names[name] {
+			return nil, fmt.Errorf("known_failures.json: %s is not a case", name)
+		}
+	}
+	return known, nil
+}
+
+// runCase runs k and returns what differs from its expectation.
+func runCase(ctx context.Context, t *testing.T, c *Corpus, eng engine.Engine, k Case) error {
 	sc := c.Scenarios[k.Scenario]
 	plan, err := prepareAndCheck(ctx, eng, sc, k)
 	if k.Refuse != nil {
 		var r *query.Refusal
 		if !errors.As(err, &r) {
 			if err == nil {
-				t.Fatalf("accepted, want a refusal with %q\nsql: %s\nplan: %+v", k.Refuse, k.SQL, plan)
+				return fmt.Errorf("accepted, want a refusal with %q\nsql: %s\nplan: %+v", k.Refuse, k.SQL, plan)
 			}
-			t.Fatalf("error %T %v, want a *query.Refusal with %q\nsql: %s", err, err, k.Refuse, k.SQL)
+			return fmt.Errorf("error %T %v, want a *query.Refusal with %q\nsql: %s", err, err, k.Refuse, k.SQL)
 		}
 		t.Logf("refused: %s", r.Message)
+		var errs []error
 		if missing := MissingWords(r.Message, k.Refuse); missing != nil {
-			t.Errorf("refusal %q lacks %q\nsql: %s", r.Message, missing, k.SQL)
+			errs = append(errs, fmt.Errorf("refusal %q lacks %q\nsql: %s", r.Message, missing, k.SQL))
 		}
 		// A refusal names the rule, never table data (spec 2.7).
-		for _, v := range dataValues(t, c, sc) {
+		vals, err := dataValues(c, sc)
+		if err != nil {
+			return err
+		}
+		for _, v := range vals {
 			if strings.Contains(r.Message, v) && !strings.Contains(k.SQL, v) {
-				t.Errorf("refusal %q shows the table value %q", r.Message, v)
+				errs = append(errs, fmt.Errorf("refusal %q shows the table value %q", r.Message, v))
 			}
 		}
-		return
+		return errors.Join(errs...)
 	}
 	if err != nil {
-		t.Fatalf("refused: %v\nsql: %s", err, k.SQL)
+		return fmt.Errorf("refused: %v\nsql: %s", err, k.SQL)
 	}
 	if plan == nil {
-		t.Fatal("Check returned neither a plan nor an error")
+		return errors.New("Check returned neither a plan nor an error")
 	}
-	runPlan(ctx, t, c, eng, k, plan)
+	return runPlan(ctx, t.TempDir(), c, eng, k, plan)
 }
 
-// runPlan runs an accepted case's plan and compares its result.
-func runPlan(ctx context.Context, t *testing.T, c *Corpus, eng engine.Engine, k Case, plan *query.Plan) {
+// runPlan runs an accepted case's plan, writing into the empty directory
+// out, and compares its result.
+func runPlan(ctx context.Context, out string, c *Corpus, eng engine.Engine, k Case, plan *query.Plan) error {
 	sc := c.Scenarios[k.Scenario]
 	var inputs []engine.Input
 	for _, name := range plan.Tables {
 		spec, ok := sc.Lookup(name)
 		if !ok {
-			t.Fatalf("plan reads %q, not a table of scenario %s", name, k.Scenario)
+			return fmt.Errorf("plan reads %q, not a table of scenario %s", name, k.Scenario)
 		}
 		inputs = append(inputs, input(c.Dir, spec))
 	}
-	out := t.TempDir()
 	res, err := eng.Run(ctx, engine.Job{SQL: plan.SQL, Inputs: inputs,
 		Output: engine.Output{Dir: out, Format: engine.CSV, SingleFile: true}})
 	if err != nil {
-		t.Fatalf("Run: %v\nsql: %s\nplan: %s", err, k.SQL, plan.SQL)
+		return fmt.Errorf("Run: %v\nsql: %s\nplan: %s", err, k.SQL, plan.SQL)
 	}
 	header, rows, err := readResult(out, res.Files)
 	if err != nil {
-		t.Fatalf("result: %v", err)
+		return fmt.Errorf("result: %v", err)
 	}
+	var errs []error
 	want := c.Expected[k.Name]
 	if diff := cmp.Diff(want.Columns, header); diff != "" {
-		t.Errorf("columns (-want +got):\n%s\nsql: %s\nplan: %s", diff, k.SQL, plan.SQL)
+		errs = append(errs, fmt.Errorf("columns (-want +got):\n%s", diff))
 	}
 	if res.Rows != int64(len(rows)) {
-		t.Errorf("Result.Rows = %d, the files hold %d rows", res.Rows, len(rows))
+		errs = append(errs, fmt.Errorf("Result.Rows = %d, the files hold %d rows", res.Rows, len(rows)))
 	}
 	kinds := columnKinds(want)
 	wantRows := make([][]string, len(want.Rows))
@@ -131,8 +174,12 @@ func runPlan(ctx context.Context, t *testing.T, c *Corpus, eng engine.Engine, k 
 		sortRows(gotRows)
 	}
 	if diff := cmp.Diff(wantRows, gotRows); diff != "" {
-		t.Errorf("rows (-want +got):\n%s\nsql: %s\nplan: %s", diff, k.SQL, plan.SQL)
+		errs = append(errs, fmt.Errorf("rows (-want +got):\n%s", diff))
 	}
+	if len(errs) > 0 {
+		errs = append(errs, fmt.Errorf("sql: %s\nplan: %s", k.SQL, plan.SQL))
+	}
+	return errors.Join(errs...)
 }
 
 func prepareAndCheck(ctx context.Context, p query.Parser, sc Scenario, k Case) (*query.Plan, error) {
@@ -166,12 +213,12 @@ func input(dir string, spec TableSpec) engine.Input {
 
 // dataValues are the cells of the scenario's files that are long enough
 // (5 characters) not to occur in a message by chance.
-func dataValues(t *testing.T, c *Corpus, sc Scenario) []string {
+func dataValues(c *Corpus, sc Scenario) ([]string, error) {
 	var vals []string
 	for _, spec := range sc.Tables {
 		_, rows, err := readResult(filepath.Join(c.Dir, "tables"), []string{spec.File})
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, r := range rows {
 			for _, v := range r {
@@ -181,7 +228,7 @@ func dataValues(t *testing.T, c *Corpus, sc Scenario) []string {
 			}
 		}
 	}
-	return vals
+	return vals, nil
 }
 
 // readResult reads the CSV files of a result; each starts with the same
