@@ -146,3 +146,32 @@ func (s *Server) Put(ctx context.Context, bucket, key string, r io.Reader, size 
 	}
 	return quote(o.ETag), nil
 }
+
+// ErrNotLocal is returned by LocalPath when the server keeps object bytes
+// in memory: the caller copies them through Open instead.
+var ErrNotLocal = errors.New("objects: object bytes are not in a local file")
+
+// LocalPath returns the file that holds the object's bytes, for a server
+// whose blobs are on disk: the query engine hard-links it instead of
+// copying. The file is never written again (an overwrite makes a new
+// blob), but it is removed when the object is overwritten or deleted, so
+// the caller links or opens it at once and falls back to Open if it is
+// gone. ErrNotFound for a missing bucket or key, ErrNotLocal in memory.
+func (s *Server) LocalPath(ctx context.Context, bucket, key string) (string, ObjectInfo, error) {
+	db, ok := s.blobs.(*diskBlobs)
+	if !ok {
+		return "", ObjectInfo{}, ErrNotLocal
+	}
+	var o *cleanrooms.Object
+	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+		o, err = tx.Object(ctx, bucket, key)
+		return err
+	})
+	if err != nil {
+		return "", ObjectInfo{}, notFound(err)
+	}
+	if len(o.BlobID) < 3 {
+		return "", ObjectInfo{}, fmt.Errorf("objects: object %s/%s has no blob", bucket, key)
+	}
+	return db.path(o.BlobID), info(o), nil
+}

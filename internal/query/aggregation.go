@@ -160,7 +160,7 @@ func (a *aggChecker) expr(e obj, cl clause, inAgg bool) (bool, error) {
 			return false, err
 		}
 		args := objs(e, "children")
-		if i := datePartArg(name, args); i >= 0 {
+		if i := keywordArg(name, args); i >= 0 {
 			a.visited++
 			args = slices.Delete(slices.Clone(args), i, i+1)
 		}

@@ -220,14 +220,17 @@ func translateTop(text string) (string, error) {
 			return text, nil
 		}
 		n := words[w+1]
-		if strings.Trim(n, "0123456789") != "" || n == "" {
+		if strings.Trim(n, "0123456789") != "" {
+			if isIdentStart(n[0]) {
+				return text, nil // a column named top
+			}
 			return "", refusef("TOP takes a positive integer")
 		}
 		// Rebuild this segment without "TOP n", keep the rest, append LIMIT.
 		rest := s.text
 		idx := indexWordFold(rest, "TOP")
 		after := strings.TrimLeft(rest[idx+3:], " \t\r\n")
-		after = after[len(n):]
+		after = strings.TrimLeft(after[len(n):], " \t\r\n")
 		segs[k].text = rest[:idx] + after
 		var b strings.Builder
 		for _, s := range segs {

@@ -43,6 +43,15 @@ func collectTables(node obj) ([]string, error) {
 			case str(v, "type") == "TABLE_FUNCTION":
 				bad = refusef("table function %s is not allowed", strings.ToLower(str(child(v, "function"), "function_name")))
 				return
+			case str(v, "type") == "RECURSIVE_CTE_NODE":
+				bad = refusef("unsupported construct: WITH RECURSIVE")
+				return
+			case str(v, "type") == "SHOW_REF":
+				bad = refusef("only a single SELECT statement is allowed, not DESCRIBE, SHOW or SUMMARIZE")
+				return
+			case str(v, "type") == "PIVOT" || str(v, "type") == "COLUMN_DATA" || str(v, "type") == "DELIM_GET":
+				bad = refusef("unsupported construct: %s", strings.ToLower(str(v, "type")))
+				return
 			case str(v, "type") == "BASE_TABLE" && (str(v, "schema_name") != "" || str(v, "catalog_name") != ""):
 				bad = refusef("table %s: schema- or catalog-qualified table names are not allowed", qualified(v))
 				return

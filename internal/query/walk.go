@@ -480,8 +480,8 @@ func (w *walker) expr(e obj, s *scope) ([]colKey, error) {
 			return nil, w.refuse("function %s is not allowed", name)
 		}
 		args := objs(e, "children")
-		if i := datePartArg(name, args); i >= 0 {
-			w.visited++ // the date part is a keyword, not a column
+		if i := keywordArg(name, args); i >= 0 {
+			w.visited++ // a date part or type name, not a column
 			args = slices.Delete(slices.Clone(args), i, i+1)
 		}
 		if err := sub(args...); err != nil {
@@ -564,6 +564,16 @@ func (w *walker) expr(e obj, s *scope) ([]colKey, error) {
 	default:
 		return nil, w.refuse("unsupported construct: %s", strings.ToLower(cl))
 	}
+}
+
+// keywordArg returns the index of the argument of fn that is a keyword
+// the parser read as a column: a date part (DATEADD(day, 1, d)) or a type
+// (CONVERT(int, x)); -1 if none.
+func keywordArg(fn string, args []obj) int {
+	if fn == "convert" && len(args) == 2 && castType(args[0]) != "" {
+		return 0
+	}
+	return datePartArg(fn, args)
 }
 
 // datePartArg returns the index of the argument of fn that is a date part
