@@ -311,6 +311,19 @@ def agg_nulls_first_order():
     return cols, sorted(rows, key=lambda r: null_first(r[0]))
 
 
+def agg_alias_shadows_table_name():
+    # customers under the alias purchases: customers' rule and constraint.
+    cols, rows = agg_city_count()
+    return ["city", "n"], rows
+
+
+def agg_case_insensitive_names():
+    rows = [r for r in rows_of("customers", "c") if r["c"]["age_band"] == "25-34"]
+    g = group(rows, lambda r: r["c"]["city"])
+    return ["City_Name", "N"], [[k, count_distinct(v, lambda r: r["c"]["customer_id"])]
+                                for k, v in g.items() if keep(v, [C_CUST])]
+
+
 # ---------------------------------------------------------------- list cases
 
 def distinct(rows):
@@ -564,6 +577,27 @@ def custom_substring_zero():
     return ["customer_id", "c3"], [[r["customer_id"], r["city"][0:3]] for r in T["customers"] if r["customer_id"] in (1, 3)]
 
 
+def custom_disallowed_in_order_by():
+    rows = sorted((r for r in T["customers"] if r["customer_id"] in (2, 5, 9, 16)), key=lambda r: r["email"], reverse=True)
+    return ["name"], [[r["name"]] for r in rows]
+
+
+def custom_qualified_star_of_allowed_table():
+    cols = ["purchase_id", "customer_id", "amount", "purchase_date", "category", "quantity"]
+    return cols, [[r["p"][c] for c in cols] for r in cust_purch() if r["c"]["city"] == "Denver"]
+
+
+def custom_lag():
+    rows = [r for r in T["purchases"] if r["customer_id"] in (3, 14)]
+    out = []
+    for _, v in group(rows, lambda r: r["customer_id"]).items():
+        prev = None
+        for r in sorted(v, key=lambda r: (r["purchase_date"], r["purchase_id"])):
+            out.append([r["purchase_id"], prev])
+            prev = r["amount"]
+    return ["purchase_id", "previous"], out
+
+
 # ---------------------------------------------------------------- template cases
 
 def tpl_city_param():
@@ -572,6 +606,10 @@ def tpl_city_param():
 
 def tpl_injection_is_data():
     return ["name", "age_band"], [[r["name"], r["age_band"]] for r in T["customers"] if r["city"] == "x' OR '1'='1"]
+
+
+def tpl_injection_backslash():
+    return ["name", "age_band"], [[r["name"], r["age_band"]] for r in T["customers"] if r["city"] == "x\\' OR 1=1 --"]
 
 
 def tpl_quote_in_value():
