@@ -324,6 +324,15 @@ def agg_case_insensitive_names():
                                 for k, v in g.items() if keep(v, [C_CUST])]
 
 
+def agg_group_by_ordinal():
+    return agg_city_count()
+
+
+def agg_group_by_alias():
+    cols, rows = agg_coalesce_dimension()
+    return ["town", "n"], rows
+
+
 # ---------------------------------------------------------------- list cases
 
 def distinct(rows):
@@ -598,6 +607,15 @@ def custom_lag():
     return ["purchase_id", "previous"], out
 
 
+def custom_join_using():
+    g = group(cust_purch(), lambda r: r["c"]["city"])
+    return ["city", "revenue"], [[k, ssum(v, lambda r: r["p"]["amount"])] for k, v in g.items()]
+
+
+def custom_backslash_escape_in_literal():
+    return ["customer_id", "city"], [[r["customer_id"], r["city"]] for r in T["customers"] if r["name"] == "O'Brien, Ben"]
+
+
 # ---------------------------------------------------------------- template cases
 
 def tpl_city_param():
@@ -610,6 +628,10 @@ def tpl_injection_is_data():
 
 def tpl_injection_backslash():
     return ["name", "age_band"], [[r["name"], r["age_band"]] for r in T["customers"] if r["city"] == "x\\' OR 1=1 --"]
+
+
+def tpl_like_pattern():
+    return ["name"], [[r["name"]] for r in T["customers"] if ", " in r["name"]]
 
 
 def tpl_quote_in_value():
