@@ -209,6 +209,16 @@ def agg_having():
     return ["category", "units"], out
 
 
+def agg_having_or_keeps_constraint():
+    g = group(rows_of("purchases", "p"), lambda r: r["p"]["purchase_date"])
+    out = []
+    for k, v in g.items():
+        units = ssum(v, lambda r: r["p"]["quantity"])
+        if units is not None and (units >= 1 or units < 1) and keep(v, [C_PURCH]):
+            out.append([k, units])
+    return ["purchase_date", "units"], out
+
+
 def agg_global():
     v = rows_of("purchases", "p")
     row = [count_distinct(v, lambda r: r["p"]["customer_id"]), ssum(v, lambda r: r["p"]["amount"]),
