@@ -21,6 +21,7 @@ Unordered results are sorted so that the file is stable.
 import csv
 import datetime
 import json
+import math
 import os
 import sys
 from decimal import Decimal, ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING
@@ -314,6 +315,18 @@ def agg_upper_device():
     return ["device", "clicks", "reach"], [
         [k, ssum(v, lambda r: r["i"]["clicks"]), count_distinct(v, lambda r: r["i"]["email"])]
         for k, v in g.items() if keep(v, [C_IMPR, C_CUST])]
+
+
+def agg_math_scalars():
+    rows = [r for r in rows_of("purchases", "p") if r["p"]["category"] is not None]
+    g = group(rows, lambda r: r["p"]["category"].upper().rstrip().strip())
+    out = []
+    for k, v in g.items():
+        if keep(v, [C_PURCH]):
+            units = ssum(v, lambda r: r["p"]["quantity"])
+            out.append([k, abs(units), round_half_up(math.sqrt(units), 3),
+                        round_half_up(math.log(float(ssum(v, lambda r: r["p"]["amount"]))), 4)])
+    return ["cat", "units", "root", "ln_revenue"], out
 
 
 def agg_nulls_first_order():
