@@ -33,7 +33,7 @@ func TestCustomAccepted(t *testing.T) {
 			date_format(DATE '2024-07-04', 'yyyy/MM/dd'), if(1 > 2, 'y', 'n'), size([1, 2, 3]), instr('hello', 'l'),
 			DATEADD(month, 2, DATE '2024-01-31'), CONVERT(int, '42'), TO_CHAR(DATE '2024-05-06', 'YYYY-MM-DD'),
 			TO_NUMBER('1,234.50', '9,999.99'), TO_CHAR(3.14159, '9.99'), TO_TIMESTAMP('2024-01-02 03:04:05', 'YYYY-MM-DD HH24:MI:SS'),
-			datediff(day, DATE '2024-01-01', DATE '2024-01-11'), `+"`id`"+` FROM customers WHERE id = 1`,
+			datediff(day, DATE '2024-01-01', DATE '2024-01-11'), ` + "`id`" + ` FROM customers WHERE id = 1`,
 			[][]string{{"x", "a", "2024-02-02 00:00:00 +0000 UTC", "2024-02-29 00:00:00 +0000 UTC", "29", "a-b",
 				"2024-03-02 00:00:00 +0000 UTC", "2024/07/04", "n", "3", "3", "2024-03-31 00:00:00 +0000 UTC", "42", "2024-05-06",
 				"1234.5", "3.14", "2024-01-02 03:04:05 +0000 UTC", "10", "1"}}},
