@@ -10,7 +10,6 @@ package query
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -52,6 +51,9 @@ type Statement struct {
 	text   string // bound SQL text
 	tree   []byte // parse tree of text
 	tables []string
+	// root is tree decoded by Prepare, handed to the first Check (which
+	// rewrites it in place) to save decoding it twice; nil after.
+	root obj
 }
 
 // Tables returns the names of the tables (not CTEs) the statement reads,
@@ -107,7 +109,7 @@ func Prepare(ctx context.Context, p Parser, text string, params map[string]strin
 	if err != nil {
 		return nil, err
 	}
-	_, node, err := parseStatement(tree)
+	root, node, err := parseStatement(tree)
 	if err != nil {
 		return nil, err
 	}
@@ -120,18 +122,25 @@ func Prepare(ctx context.Context, p Parser, text string, params map[string]strin
 	if err != nil {
 		return nil, err
 	}
-	return &Statement{text: bound, tree: tree, tables: tables}, nil
+	return &Statement{text: bound, tree: tree, tables: tables, root: root}, nil
 }
 
 // Check enforces the analysis rules of every table st reads and returns
-// the plan to run. Violations are *Refusal.
+// the plan to run. Violations are *Refusal. A Statement may be checked
+// more than once, but not by concurrent calls.
 func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, error) {
 	if st == nil {
 		return nil, refusef("no statement to check")
 	}
-	root, node, err := parseStatement(st.tree)
-	if err != nil {
-		return nil, err
+	var root, node obj
+	if st.root != nil {
+		root, st.root = st.root, nil
+		node = child(objs(root, "statements")[0], "node")
+	} else {
+		var err error
+		if root, node, err = parseStatement(st.tree); err != nil {
+			return nil, err
+		}
 	}
 	ruleType, err := uniformRule(st.tables, c)
 	if err != nil {
@@ -153,7 +162,7 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 	if err := translateSpark(node); err != nil {
 		return nil, err
 	}
-	out, err := json.Marshal(root)
+	out, err := writeJSON(root)
 	if err != nil {
 		return nil, fmt.Errorf("query: encoding the rewritten tree: %w", err)
 	}

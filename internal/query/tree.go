@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,15 +14,7 @@ import (
 
 type obj = map[string]any
 
-func decodeTree(b []byte) (obj, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var o obj
-	if err := d.Decode(&o); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
+func decodeTree(b []byte) (obj, error) { return readJSON(b) }
 
 func str(o obj, k string) string {
 	s, _ := o[k].(string)
