@@ -217,6 +217,9 @@ func (r *Runner) claim(ctx context.Context) (*cleanrooms.ProtectedQuery, error) 
 			}
 			return tx.UpdateProtectedQuery(ctx, q)
 		})
+		if claimed != nil && claimed.Attempts > 1 {
+			r.cfg.Log.Warn("running a protected query again: its runner stopped", "id", claimed.ID, "attempt", claimed.Attempts)
+		}
 		if err != nil || !finished {
 			return claimed, err
 		}
