@@ -19,7 +19,7 @@ func TestSandboxHolds(t *testing.T) {
 	f := newFixture(t)
 	out := outDir(t)
 	elsewhere := t.TempDir()
-	sb, _, _, err := e.prepare(ctxT(t), engine.Job{SQL: "SELECT 1", Inputs: []engine.Input{f.users, f.orders},
+	sb, _, _, _, err := e.prepare(ctxT(t), engine.Job{SQL: "SELECT 1", Inputs: []engine.Input{f.users, f.orders},
 		Output: engine.Output{Dir: out, Format: engine.CSV}})
 	if err != nil {
 		t.Fatal(err)
