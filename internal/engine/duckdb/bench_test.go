@@ -138,3 +138,28 @@ func BenchmarkRunSmall(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(n), "ms/op")
 }
+
+// BenchmarkParse is one Parse of a small join (package query calls it
+// for every query, and Run once more).
+func BenchmarkParse(b *testing.B) {
+	e := newEngine(b, Config{})
+	const q = "SELECT u.segment, count(DISTINCT u.id) AS users FROM users u JOIN orders o ON u.id = o.user_id WHERE o.amount > 3 GROUP BY u.segment"
+	for b.Loop() {
+		if _, err := e.Parse(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenSandbox is the cost a spare hides: opening and closing one
+// in-memory database.
+func BenchmarkOpenSandbox(b *testing.B) {
+	e := newEngine(b, Config{})
+	for b.Loop() {
+		sb, err := e.openSandbox()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sb.close()
+	}
+}
