@@ -129,7 +129,7 @@ func BenchmarkRunSmall(b *testing.B) {
 		// Queries arrive apart, so the spare sandbox is ready: the
 		// latency one query sees, not the throughput of a burst.
 		b.StopTimer()
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(benchPause)
 		b.StartTimer()
 		t0 := time.Now()
 		run()
@@ -163,3 +163,12 @@ func BenchmarkOpenSandbox(b *testing.B) {
 		sb.close()
 	}
 }
+
+// benchPause is the time between two queries of BenchmarkRunSmall
+// (CLEANROOMSD_BENCH_PAUSE, e.g. 100ms).
+var benchPause = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("CLEANROOMSD_BENCH_PAUSE")); err == nil {
+		return d
+	}
+	return 30 * time.Millisecond
+}()
