@@ -73,6 +73,7 @@ func TestRunChecksSQL(t *testing.T) {
 	f := newFixture(t)
 	pq := f.users.Files[0]
 	for _, q := range []string{
+		"SELECT * FROM read_csv('/etc/passwd')",
 		"SELECT secret FROM read_parquet(" + quoteString(pq) + ")",
 		"SELECT * FROM parquet_scan(" + quoteString(pq) + ")",
 		"SELECT secret FROM " + quoteIdent(pq),
