@@ -129,7 +129,7 @@ func BenchmarkRunSmall(b *testing.B) {
 		// Queries arrive apart, so the spare sandbox is ready: the
 		// latency one query sees, not the throughput of a burst.
 		b.StopTimer()
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(benchPause)
 		b.StartTimer()
 		t0 := time.Now()
 		run()
@@ -138,3 +138,37 @@ func BenchmarkRunSmall(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(n), "ms/op")
 }
+
+// BenchmarkParse is one Parse of a small join (package query calls it
+// for every query, and Run once more).
+func BenchmarkParse(b *testing.B) {
+	e := newEngine(b, Config{})
+	const q = "SELECT u.segment, count(DISTINCT u.id) AS users FROM users u JOIN orders o ON u.id = o.user_id WHERE o.amount > 3 GROUP BY u.segment"
+	for b.Loop() {
+		if _, err := e.Parse(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenSandbox is the cost a spare hides: opening and closing one
+// in-memory database.
+func BenchmarkOpenSandbox(b *testing.B) {
+	e := newEngine(b, Config{})
+	for b.Loop() {
+		sb, err := e.openSandbox()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sb.close()
+	}
+}
+
+// benchPause is the time between two queries of BenchmarkRunSmall
+// (CLEANROOMSD_BENCH_PAUSE, e.g. 100ms).
+var benchPause = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("CLEANROOMSD_BENCH_PAUSE")); err == nil {
+		return d
+	}
+	return 30 * time.Millisecond
+}()

@@ -25,11 +25,12 @@ var pureTableFunctions = map[string]bool{"range": true, "generate_series": true,
 // replacement scan). The sandbox allows reading the job's own files, so
 // without this a query could read them through read_parquet('…') and see
 // columns its views hide. It returns DuckDB's rendering of the tree, which is what
-// runs: no comment or trailing semicolon can escape the COPY around it.
-func checkSQL(ctx context.Context, p deparser, text string) (string, error) {
+// runs: no comment or trailing semicolon can escape the COPY around it;
+// ordered says whether the outermost query has an ORDER BY.
+func checkSQL(ctx context.Context, p deparser, text string) (sql string, ordered bool, err error) {
 	tree, err := p.parse(ctx, text)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	var doc struct {
 		Error        bool              `json:"error"`
@@ -38,22 +39,36 @@ func checkSQL(ctx context.Context, p deparser, text string) (string, error) {
 		Statements   []json.RawMessage `json:"statements"`
 	}
 	if err := json.Unmarshal(tree, &doc); err != nil {
-		return "", fmt.Errorf("engine: parse tree: %w", err)
+		return "", false, fmt.Errorf("engine: parse tree: %w", err)
 	}
 	if doc.Error {
-		return "", &engine.QueryError{Code: "INVALID_QUERY", Message: "the query is not one SELECT: " + scrub(doc.ErrorMessage)}
+		return "", false, &engine.QueryError{Code: "INVALID_QUERY", Message: "the query is not one SELECT: " + scrub(doc.ErrorMessage)}
 	}
 	if len(doc.Statements) != 1 {
-		return "", &engine.QueryError{Code: "INVALID_QUERY", Message: fmt.Sprintf("the query has %d statements, not one", len(doc.Statements))}
+		return "", false, &engine.QueryError{Code: "INVALID_QUERY", Message: fmt.Sprintf("the query has %d statements, not one", len(doc.Statements))}
 	}
 	var node any
 	if err := json.Unmarshal(doc.Statements[0], &node); err != nil {
-		return "", fmt.Errorf("engine: parse tree: %w", err)
+		return "", false, fmt.Errorf("engine: parse tree: %w", err)
 	}
 	if what, ok := forbidden(node, 0); ok {
-		return "", &engine.QueryError{Code: "INVALID_QUERY", Message: "the query " + what}
+		return "", false, &engine.QueryError{Code: "INVALID_QUERY", Message: "the query " + what}
 	}
-	return p.deparse(ctx, tree)
+	sql, err = p.deparse(ctx, tree)
+	return sql, hasOrder(node), err
+}
+
+// hasOrder reports whether a statement's outermost node has an ORDER BY.
+func hasOrder(stmt any) bool {
+	st, _ := stmt.(map[string]any)
+	node, _ := st["node"].(map[string]any)
+	mods, _ := node["modifiers"].([]any)
+	for _, m := range mods {
+		if mm, ok := m.(map[string]any); ok && mm["type"] == "ORDER_MODIFIER" {
+			return true
+		}
+	}
+	return false
 }
 
 // forbidden finds a node of the tree that calls a table function other

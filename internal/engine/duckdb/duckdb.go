@@ -45,6 +45,9 @@ type Engine struct {
 	// bg counts the goroutines that open spares and close used
 	// sandboxes; Close waits for them.
 	bg sync.WaitGroup
+	// splitAt is the size at which a result that may be several files is
+	// split (defaultFileSize when 0; tests set it).
+	splitAt int64
 }
 
 var errClosed = errors.New("engine: closed")

@@ -22,12 +22,18 @@ import (
 // and write only into its output directory.
 func (e *Engine) Run(ctx context.Context, job engine.Job) (*engine.Result, error) {
 	start := time.Now()
-	sb, text, out, err := e.prepare(ctx, job)
+	sb, text, ordered, out, err := e.prepare(ctx, job)
 	if err != nil {
 		return nil, err
 	}
 	defer e.release(sb)
-	res, err := write(ctx, sb, text, job.Output.Format, out, job.Output.SingleFile || e.cfg.Threads == 1)
+	split := int64(0)
+	if !job.Output.SingleFile && !ordered {
+		// DuckDB writes split files in parallel: an ORDER BY would be
+		// scattered across them, so an ordered result is one file.
+		split = e.fileSize()
+	}
+	res, err := write(ctx, sb, text, job.Output.Format, out, split)
 	if err != nil {
 		return nil, err
 	}
@@ -36,39 +42,51 @@ func (e *Engine) Run(ctx context.Context, job engine.Job) (*engine.Result, error
 }
 
 // prepare checks job and returns a sandbox set up and locked for it, the
-// SQL to run and the absolute output directory. The caller releases the
+// SQL to run, whether it has an ORDER BY, and the absolute output
+// directory. The caller releases the
 // sandbox.
-func (e *Engine) prepare(ctx context.Context, job engine.Job) (*sandbox, string, string, error) {
+func (e *Engine) prepare(ctx context.Context, job engine.Job) (sb *sandbox, text string, ordered bool, out string, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
-	out, err := checkOutput(job.Output)
+	out, err = checkOutput(job.Output)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
 	p, err := e.getParser()
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
-	text, err := checkSQL(ctx, p, job.SQL)
+	text, ordered, err = checkSQL(ctx, p, job.SQL)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
 	setup, err := setupSQL(job.Inputs, out)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
-	sb, err := e.take()
+	sb, err = e.take()
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", false, "", err
 	}
 	for _, stmt := range setup {
 		if _, err := sb.conn.ExecContext(ctx, stmt); err != nil {
 			e.release(sb)
-			return nil, "", "", failure(ctx, err)
+			return nil, "", false, "", failure(ctx, err)
 		}
 	}
-	return sb, text, out, nil
+	return sb, text, ordered, out, nil
+}
+
+// defaultFileSize is where a result that may be several files is split
+// (Spark writes part files of this order).
+const defaultFileSize = 128 << 20
+
+func (e *Engine) fileSize() int64 {
+	if e.splitAt > 0 {
+		return e.splitAt
+	}
+	return defaultFileSize
 }
 
 // checkOutput returns the absolute output directory, which must exist
@@ -122,23 +140,24 @@ func setupSQL(inputs []engine.Input, out string) ([]string, error) {
 		}
 		views = append(views, v)
 	}
-	// The output directory itself: PER_THREAD_OUTPUT opens it.
+	// The output directory itself: a split COPY opens it.
 	s := []string{"SET allowed_paths = " + stringList(append(files, out))}
 	s = append(s, "SET allowed_directories = "+stringList([]string{out + string(filepath.Separator)}))
 	s = append(s, views...)
 	return append(s, "SET enable_external_access = false", "SET lock_configuration = true"), nil
 }
 
-// write runs text into files in out.
-func write(ctx context.Context, sb *sandbox, text string, f engine.Format, out string, single bool) (*engine.Result, error) {
-	ext, opts := ".csv", "FORMAT csv, HEADER true"
+// write runs text into files in out: one file, or when split > 0 a new
+// file after about each split bytes (FILE_SIZE_BYTES: a small result is
+// still one file, unlike PER_THREAD_OUTPUT's one per thread).
+func write(ctx context.Context, sb *sandbox, text string, f engine.Format, out string, split int64) (*engine.Result, error) {
+	ext, format := ".csv", "FORMAT csv, HEADER true"
 	if f == engine.Parquet {
-		ext, opts = ".parquet", "FORMAT parquet"
+		ext, format = ".parquet", "FORMAT parquet"
 	}
-	target := filepath.Join(out, "part-00000"+ext)
-	if !single {
-		// One file per thread, written in parallel, into out.
-		target, opts = out, opts+", PER_THREAD_OUTPUT true, OVERWRITE_OR_IGNORE true"
+	target, opts := filepath.Join(out, "part-00000"+ext), format
+	if split > 0 {
+		target, opts = out, fmt.Sprintf("%s, FILE_SIZE_BYTES %d, OVERWRITE_OR_IGNORE true", format, split)
 	}
 	// The text stands on its own lines so that a trailing comment cannot
 	// swallow the closing parenthesis.
@@ -155,10 +174,9 @@ func write(ctx context.Context, sb *sandbox, text string, f engine.Format, out s
 		return nil, err
 	}
 	if len(files) == 0 {
-		// PER_THREAD_OUTPUT writes nothing for no rows; a reader of the
-		// result still wants a file (with the header, or the schema).
-		target = filepath.Join(out, "part-00000"+ext)
-		q := "COPY (SELECT * FROM (\n" + text + "\n) LIMIT 0) TO " + quoteString(target) + " (" + strings.SplitN(opts, ", PER_THREAD", 2)[0] + ")"
+		// A split COPY writes nothing for no rows; a reader of the result
+		// still wants a file (with the header, or the schema).
+		q := "COPY (SELECT * FROM (\n" + text + "\n) LIMIT 0) TO " + quoteString(filepath.Join(out, "part-00000"+ext)) + " (" + format + ")"
 		if _, err := sb.conn.ExecContext(ctx, q); err != nil {
 			return nil, failure(ctx, err)
 		}

@@ -4,6 +4,7 @@ package duckdb
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,29 +110,72 @@ var ignoreDuration = cmp.Comparer(func(a, b *engine.Result) bool {
 	return cmp.Equal(a.Files, b.Files) && a.Rows == b.Rows
 })
 
-// Several files when allowed, named part-NNNNN in order, rows counted.
+// Several files when allowed, named part-NNNNN, rows counted; an
+// ordered result is one file, in order.
 func TestRunSeveralFiles(t *testing.T) {
 	e := newEngine(t, Config{Threads: 2})
 	f := newFixture(t)
+	// A small result is one file even when several are allowed.
+	small, err := e.Run(ctxT(t), engine.Job{SQL: "SELECT * FROM orders", Inputs: []engine.Input{f.orders},
+		Output: engine.Output{Dir: outDir(t), Format: engine.Parquet}})
+	if err != nil || len(small.Files) != 1 || small.Rows != 3000 {
+		t.Fatalf("small result %+v, %v", small, err)
+	}
+	e.splitAt = 100_000
 	out := outDir(t)
-	res, err := e.Run(ctxT(t), engine.Job{SQL: "SELECT user_id, amount FROM orders", Inputs: []engine.Input{f.orders},
-		Output: engine.Output{Dir: out, Format: engine.Parquet}})
+	res, err := e.Run(ctxT(t), engine.Job{SQL: "SELECT user_id, amount, n FROM orders, range(100) AS r(n)", Inputs: []engine.Input{f.orders},
+		Output: engine.Output{Dir: out, Format: engine.CSV}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Rows != 3000 || len(res.Files) == 0 {
+	if res.Rows != 300000 || len(res.Files) < 2 {
 		t.Fatalf("result %+v", res)
 	}
 	entries, _ := os.ReadDir(out)
 	var names []string
 	for i, en := range entries {
 		names = append(names, en.Name())
-		if want := "part-0000" + string(rune('0'+i)) + ".parquet"; en.Name() != want {
+		if want := fmt.Sprintf("part-%05d.csv", i); en.Name() != want {
 			t.Errorf("file %d is %s, want %s", i, en.Name(), want)
 		}
 	}
 	if d := cmp.Diff(names, res.Files); d != "" {
 		t.Errorf("Files (-dir +result):\n%s", d)
+	}
+	rowsIn := 0
+	for _, name := range res.Files {
+		rowsIn += len(readCSV(t, filepath.Join(out, name))) - 1
+	}
+	if rowsIn != 300000 {
+		t.Errorf("%d rows in the files", rowsIn)
+	}
+
+	out = outDir(t)
+	res, err = e.Run(ctxT(t), engine.Job{SQL: "SELECT user_id, amount, n FROM orders, range(100) AS r(n) ORDER BY user_id DESC, amount, n", Inputs: []engine.Input{f.orders},
+		Output: engine.Output{Dir: out, Format: engine.CSV}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 300000 || len(res.Files) != 1 {
+		t.Fatalf("ordered result %+v", res)
+	}
+	var rows [][]string
+	for _, name := range res.Files {
+		recs := readCSV(t, filepath.Join(out, name))
+		if d := cmp.Diff([]string{"user_id", "amount", "n"}, recs[0]); d != "" {
+			t.Errorf("%s header (-want +got):\n%s", name, d)
+		}
+		rows = append(rows, recs[1:]...)
+	}
+	if len(rows) != 300000 || rows[0][0] != "999" || rows[len(rows)-1][0] != "0" {
+		t.Fatalf("%d rows from %s to %s", len(rows), rows[0], rows[len(rows)-1])
+	}
+	for i := 1; i < len(rows); i++ {
+		a, _ := strconv.Atoi(rows[i-1][0])
+		b, _ := strconv.Atoi(rows[i][0])
+		if a < b {
+			t.Fatalf("row %d (%s) after %s: order lost", i, rows[i], rows[i-1])
+		}
 	}
 }
 

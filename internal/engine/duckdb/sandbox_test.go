@@ -19,7 +19,7 @@ func TestSandboxHolds(t *testing.T) {
 	f := newFixture(t)
 	out := outDir(t)
 	elsewhere := t.TempDir()
-	sb, _, _, err := e.prepare(ctxT(t), engine.Job{SQL: "SELECT 1", Inputs: []engine.Input{f.users, f.orders},
+	sb, _, _, _, err := e.prepare(ctxT(t), engine.Job{SQL: "SELECT 1", Inputs: []engine.Input{f.users, f.orders},
 		Output: engine.Output{Dir: out, Format: engine.CSV}})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +73,7 @@ func TestRunChecksSQL(t *testing.T) {
 	f := newFixture(t)
 	pq := f.users.Files[0]
 	for _, q := range []string{
+		"SELECT * FROM read_csv('/etc/passwd')",
 		"SELECT secret FROM read_parquet(" + quoteString(pq) + ")",
 		"SELECT * FROM parquet_scan(" + quoteString(pq) + ")",
 		"SELECT secret FROM " + quoteIdent(pq),
@@ -108,6 +109,8 @@ func TestErrorsNameNoData(t *testing.T) {
 	bad := writeFile(t, dir, "bad.csv", "1,alice\n2,bob's\n")
 	in := engine.Input{Name: "t", FileColumns: cols("id", "int", "name", "string"), Expose: []string{"id", "name"},
 		Format: engine.CSV, Files: []string{bad}}
+	js := engine.Input{Name: "t", FileColumns: cols("id", "int", "name", "string"), Expose: []string{"id", "name"}, Format: engine.JSON,
+		Files: []string{writeFile(t, dir, "t.json", "{\"id\": 1, \"name\": \"carol\"}\n{\"id\": \"dave\"}\n{\"id\": erin}\n")}}
 	asInt := in
 	asInt.FileColumns = cols("id", "int", "name", "int")
 	cases := []struct {
@@ -120,6 +123,7 @@ func TestErrorsNameNoData(t *testing.T) {
 		{"overflow", "SELECT CAST(id + 2147483646 AS INTEGER) * 1000000 FROM t", "OUT_OF_RANGE", in, []string{"2147483647", "2147483648"}},
 		{"strptime", "SELECT strptime(name, '%Y') FROM t", "INVALID_INPUT", in, []string{"alice"}},
 		{"parquet", "SELECT CAST(name AS DATE) FROM users", "CONVERSION_ERROR", f.users, []string{"user0", "user1"}},
+		{"json", "SELECT * FROM t", "INVALID_INPUT", js, []string{"carol", "dave", "erin", "t.json"}},
 	}
 	for _, c := range cases {
 		_, err := e.Run(ctxT(t), engine.Job{SQL: c.sql, Inputs: []engine.Input{c.in},
