@@ -67,22 +67,25 @@ for _v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECUR
 
 # --------------------------------------------------------------------------- the data
 
-# B's users: LA 2, NYC 3, Chicago 1, Seattle 2 (Seattle's users bought nothing).
+# B's users: LA 2, NYC 3, Chicago 1, Seattle 2 (Seattle's users bought nothing). phone is in the
+# Glue table but not an allowed column of the configured table.
 USERS = [(1, "ann@example.net", "LA"), (2, "bob@example.net", "LA"), (3, "cat@example.net", "NYC"),
          (4, "dan@example.net", "NYC"), (5, "eve@example.net", "NYC"), (6, "fay@example.net", "Chicago"),
          (7, "gus@example.net", "Seattle"), (8, "hal@example.net", "Seattle")]
+USERS = [u + ("+1-555-01%02d" % u[0],) for u in USERS]
 # A's 9 purchases; amounts are binary fractions so that sums print exactly.
 PURCHASES = [(101, 1, 10.5), (102, 1, 5.25), (103, 2, 20.0),                  # LA: 2 users, 35.75
              (104, 3, 7.25), (105, 4, 3.0), (106, 5, 12.5), (107, 5, 1.25),   # NYC: 3 users, 24.0
              (108, 6, 100.0), (109, 6, 50.0)]                                 # Chicago: 1 user, dropped
 EXPECTED = {"LA": (2, 35.75), "NYC": (3, 24.0)}
-USERS_CSV = ("user_id,email,city\n" + "".join("%d,%s,%s\n" % u for u in USERS)).encode()
+USERS_CSV = ("user_id,email,city,phone\n" + "".join("%d,%s,%s,%s\n" % u for u in USERS)).encode()
 PURCHASES_CSV = ("purchase_id,user_id,amount\n" + "".join("%d,%d,%s\n" % p for p in PURCHASES)).encode()
 # B's segments (CUSTOM rule, one template): 3 LA rows, 2 NYC.
 SEGMENTS_CSV = b"user_id,city\n1,LA\n2,LA\n9,LA\n3,NYC\n4,NYC\n"
 # B's big table (CUSTOM, ANY_QUERY for A): cross joins of it make queries as long as we like.
+# Its column secret is not an allowed column.
 BIG_N = 2000
-BIG_CSV = ("n\n" + "".join("%d\n" % i for i in range(BIG_N))).encode()
+BIG_CSV = ("n,secret\n" + "".join("%d,s%d\n" % (i, i * 7) for i in range(BIG_N))).encode()
 
 JOIN_SQL = ("SELECT u.city, COUNT(DISTINCT u.user_id) AS users, SUM(p.amount) AS total "
             "FROM users u JOIN purchases p ON u.user_id = p.user_id GROUP BY u.city")
@@ -355,8 +358,12 @@ class TestQueriesStory(unittest.TestCase):
             time.sleep(0.03)
 
     def succeed(self, qid, timeout=30.0):
+        return self.succeed_or(qid, "SUCCESS", timeout)
+
+    def succeed_or(self, qid, status, timeout=30.0):
+        """Waits for the query to end and checks it ended with status."""
         q = self.wait(qid, timeout=timeout)
-        self.assertEqual(q["status"], "SUCCESS", q.get("error"))
+        self.assertEqual(q["status"], status, q.get("error"))
         return q
 
     def result_objects(self, who, location):
@@ -394,8 +401,8 @@ class TestQueriesStory(unittest.TestCase):
 
     def list_ids(self, who="A", mid=None):
         p = self.cr[who].get_paginator("list_protected_queries")
-        return [s["id"] for page in p.paginate(membershipIdentifier=mid or self.st["mid_a"])
-                for s in page["protectedQueries"]]
+        pages = p.paginate(membershipIdentifier=mid or self.st["mid_a"], PaginationConfig={"PageSize": 4})
+        return [s["id"] for page in pages for s in page["protectedQueries"]]
 
     # ---- 1. set-up
 
@@ -460,7 +467,8 @@ class TestQueriesStory(unittest.TestCase):
         cb = self.cr["B"]
         self.s3["B"].put_object(Bucket="b-data", Key="users/users.csv", Body=USERS_CSV)
         self.glue["B"].create_table(DatabaseName="beta", TableInput=csv_table(
-            "users", "s3://b-data/users/", [("user_id", "bigint"), ("email", "string"), ("city", "string")]))
+            "users", "s3://b-data/users/",
+            [("user_id", "bigint"), ("email", "string"), ("city", "string"), ("phone", "string")]))
         st["ct_users"] = cb.create_configured_table(
             name="beta-users", tableReference={"glue": {"databaseName": "beta", "tableName": "users"}},
             allowedColumns=["user_id", "email", "city"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
@@ -568,6 +576,8 @@ class TestQueriesStory(unittest.TestCase):
         cases = [
             # A column of B's table that is not a dimension.
             ("SELECT u.email, COUNT(DISTINCT u.user_id) AS users %s GROUP BY u.email" % join, ["email"]),
+            # A column of B's Glue table that the configured table does not allow.
+            ("SELECT u.city, COUNT(DISTINCT u.phone) AS phones %s GROUP BY u.city" % join, ["phone"]),
             # SUM of a column of A's table that its rule does not list for SUM.
             ("SELECT u.city, SUM(p.purchase_id) AS s %s GROUP BY u.city" % join, ["purchase_id"]),
             # B's table without the join to the querier's.
@@ -628,6 +638,14 @@ class TestQueriesStory(unittest.TestCase):
             with self.subTest(who=who, bucket=bucket):
                 self.err("AccessDenied", 403, self.s3[who].get_object, Bucket=bucket, Key=key)
                 self.err("AccessDenied", 403, self.s3[who].list_objects_v2, Bucket=bucket)
+        # A may not write results into C's bucket: the query FAILED, saying why, and C's bucket
+        # holds nothing of it.
+        bad = self.succeed_or(self.start(JOIN_SQL, resultConfiguration={"outputConfiguration": {"s3": {
+            "bucket": "c-results", "keyPrefix": "stolen/", "resultFormat": "CSV"}}})["id"], "FAILED")
+        self.assertEqual(bad["error"]["code"], "RESULT_LOCATION_ACCESS_DENIED", bad["error"])
+        self.assertIn("c-results", bad["error"]["message"])
+        self.assertNotIn("result", bad)
+        self.assertEqual(self.result_objects("C", "s3://c-results/stolen/")[1], [])
         # Only the querier cancels, and only unfinished queries: a receiver gets 403, the querier 409.
         self.err("AccessDeniedException", 403, self.cr["C"].update_protected_query,
                  membershipIdentifier=st["mid_c"], protectedQueryIdentifier=qid, targetStatus="CANCELLED")
@@ -683,8 +701,8 @@ class TestQueriesStory(unittest.TestCase):
         st = self.st
         cb = self.cr["B"]
         self.s3["B"].put_object(Bucket="b-data", Key="big/part-0.csv", Body=BIG_CSV)
-        self.glue["B"].create_table(DatabaseName="beta", TableInput=csv_table("big", "s3://b-data/big/",
-                                                                              [("n", "bigint")]))
+        self.glue["B"].create_table(DatabaseName="beta", TableInput=csv_table(
+            "big", "s3://b-data/big/", [("n", "bigint"), ("secret", "string")]))
         ct = cb.create_configured_table(
             name="beta-big", tableReference={"glue": {"databaseName": "beta", "tableName": "big"}},
             allowedColumns=["n"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
@@ -697,6 +715,14 @@ class TestQueriesStory(unittest.TestCase):
         cb.create_configured_table_association_analysis_rule(
             membershipIdentifier=st["mid_b"], configuredTableAssociationIdentifier=a["id"],
             analysisRuleType="CUSTOM", analysisRulePolicy={"v1": {"custom": {"allowedResultReceivers": [A]}}})
+
+        # Even ANY_QUERY reads allowed columns only: SELECT * shows n, and secret does not exist.
+        q = self.succeed(self.start("SELECT * FROM big WHERE n < 3 ORDER BY n")["id"])
+        self.assertEqual(self.read_csv_result("A", q["result"]["output"]["s3"]["location"]),
+                         (["n"], [["0"], ["1"], ["2"]]))
+        e = self.err("ValidationException", 400, self.start, "SELECT n, secret FROM big")
+        self.assertEqual(e.get("reason"), "INVALID_QUERY", e)
+        self.assertIn("secret", e["Error"]["Message"])
 
         qid = self.st["q_cancel"] = self.start(LONG_SQL)["id"]
         self.wait(qid, ("STARTED",) + TERMINAL, timeout=15)
@@ -720,14 +746,28 @@ class TestQueriesStory(unittest.TestCase):
     # ---- 8. the quota of unfinished queries
 
     def test_08_quota(self):
-        ids = [self.start(LONG_SQL)["id"] for _ in range(5)]
+        """8 simultaneous starts of long queries: exactly 5 are recorded, 3 are 402; then a 6th
+        is 402 too; cancelling frees the quota (step 9 starts queries again)."""
+        def start():
+            try:
+                return self.start(LONG_SQL)["id"]
+            except ClientError as e:
+                return e.response
+        before = self.list_ids()
+        out = parallel(*[start for _ in range(8)])
+        ids = [o for o in out if isinstance(o, str)]
+        refused = [o for o in out if not isinstance(o, str)]
+        self.assertEqual(len(ids), 5, refused)
+        for r in refused:
+            self.assertEqual((r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]),
+                             ("ServiceQuotaExceededException", 402), r)
         e = self.err("ServiceQuotaExceededException", 402, self.start, LONG_SQL)
         self.assertEqual(e.get("quotaValue"), 5.0, e)
-        self.assertTrue(e.get("quotaName"), e)
-        # The refused start was not recorded.
+        self.assertEqual(e.get("quotaName"), "Concurrent protected queries per membership", e)
+        # The refused starts were not recorded.
         listed = self.list_ids()
-        self.assertEqual(listed[:5], ids[::-1])
-        self.assertEqual(len(set(listed)), len(listed))
+        self.assertEqual(sorted(listed[:5]), sorted(ids))
+        self.assertEqual(listed[5:], before)
         for qid in ids:
             out = self.cr["A"].update_protected_query(membershipIdentifier=self.st["mid_a"],
                                                       protectedQueryIdentifier=qid,
@@ -736,7 +776,7 @@ class TestQueriesStory(unittest.TestCase):
         for qid in ids:
             self.assertEqual(self.wait(qid, timeout=15)["status"], "CANCELLED")
         got = self.cr["A"].list_protected_queries(membershipIdentifier=self.st["mid_a"], status="CANCELLED")
-        self.assertEqual([x["id"] for x in got["protectedQueries"]], ids[::-1] + [self.st["q_cancel"]])
+        self.assertEqual([x["id"] for x in got["protectedQueries"]], listed[:5] + [self.st["q_cancel"]])
 
     # ---- 9. SIGKILL while a query runs
 
