@@ -196,11 +196,12 @@ _SESSION = None
 STATS = {"cli_calls": 0}
 
 
-def client(service, who):
+def client(service, who, retries=1, read_timeout=30):
+    """retries is botocore's legacy max_attempts: retries after the first attempt."""
     global _SESSION
     if _SESSION is None:
         _SESSION = boto3.session.Session(region_name=REGION)
-    cfg = botocore.config.Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 1},
+    cfg = botocore.config.Config(connect_timeout=5, read_timeout=read_timeout, retries={"max_attempts": retries},
                                  s3={"addressing_style": "path"})
     return _SESSION.client(service, endpoint_url=SERVER.url, region_name=REGION, config=cfg,
                            aws_access_key_id=ACCOUNTS[who]["key"], aws_secret_access_key=ACCOUNTS[who]["secret"])
@@ -746,15 +747,19 @@ class TestQueriesStory(unittest.TestCase):
     # ---- 8. the quota of unfinished queries
 
     def test_08_quota(self):
-        """8 simultaneous starts of long queries: exactly 5 are recorded, 3 are 402; then a 6th
-        is 402 too; cancelling frees the quota (step 9 starts queries again)."""
+        """12 simultaneous starts of long queries: exactly 5 are recorded, 7 are 402, each
+        promptly; then another is 402 too; cancelling frees the quota (step 9 starts again)."""
+        # No retry (a start is not idempotent) and a short timeout: a start that hangs fails.
+        ca = client("cleanrooms", "A", retries=0, read_timeout=10)
+
         def start():
             try:
-                return self.start(LONG_SQL)["id"]
+                return ca.start_protected_query(type="SQL", membershipIdentifier=self.st["mid_a"],
+                                                sqlParameters={"queryString": LONG_SQL})["protectedQuery"]["id"]
             except ClientError as e:
                 return e.response
         before = self.list_ids()
-        out = parallel(*[start for _ in range(8)])
+        out = parallel(*[start for _ in range(12)])
         ids = [o for o in out if isinstance(o, str)]
         refused = [o for o in out if not isinstance(o, str)]
         self.assertEqual(len(ids), 5, refused)
