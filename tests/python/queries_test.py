@@ -647,6 +647,12 @@ class TestQueriesStory(unittest.TestCase):
         self.assertIn("c-results", bad["error"]["message"])
         self.assertNotIn("result", bad)
         self.assertEqual(self.result_objects("C", "s3://c-results/stolen/")[1], [])
+        # Only a member who can query starts queries, and only members who can receive receive.
+        e = self.err("AccessDeniedException", 403, self.start, JOIN_SQL, "B", st["mid_b"])
+        self.assertIn("CAN_QUERY", e["Error"]["Message"])
+        e = self.err("ValidationException", 400, self.start, JOIN_SQL,
+                     resultConfiguration={"outputConfiguration": {"member": {"accountId": B}}})
+        self.assertIn(B, e["Error"]["Message"])
         # Only the querier cancels, and only unfinished queries: a receiver gets 403, the querier 409.
         self.err("AccessDeniedException", 403, self.cr["C"].update_protected_query,
                  membershipIdentifier=st["mid_c"], protectedQueryIdentifier=qid, targetStatus="CANCELLED")
@@ -688,8 +694,14 @@ class TestQueriesStory(unittest.TestCase):
         # The value is data, never SQL: no city is called "x' OR '1'='1".
         header, rows = self.read_csv_result("A", inj["result"]["output"]["s3"]["location"])
         self.assertEqual((header, rows), (["city"], []))
-        # The table allows this template only: free-form SQL on it is refused.
+        # The table allows this template only: free-form SQL on it is refused; parameters are
+        # those the template declares, each with a value.
         before = self.list_ids()
+        for params, name in (({}, "c"), ({"c": "LA", "zz": "1"}, "zz")):
+            e = self.err("ValidationException", 400, self.start,
+                         sql_parameters={"analysisTemplateArn": t["arn"], "parameters": params})
+            self.assertEqual(e.get("reason"), "INVALID_QUERY", e)
+            self.assertIn("parameter " + name, e["Error"]["Message"])
         e = self.err("ValidationException", 400, self.start, "SELECT city FROM segments")
         self.assertEqual(e.get("reason"), "INVALID_QUERY", e)
         self.assertIn("segments", e["Error"]["Message"])
@@ -818,6 +830,23 @@ class TestQueriesStory(unittest.TestCase):
         self.assertEqual(listed[0], qid)
         self.assertEqual(self.get(self.st["q_boto"])["status"], "SUCCESS")
         self.assert_join_result(*self.read_csv_result("A", "s3://a-results/queries/%s/result/" % self.st["q_boto"]))
+
+    # ---- 10. SIGTERM while a query runs
+
+    def test_10_sigterm_mid_query(self):
+        """A graceful stop interrupts the engine and exits 0 promptly; the query runs again after
+        the restart (and is cancelled there)."""
+        qid = self.start(LONG_SQL)["id"]
+        self.wait(qid, ("STARTED",) + TERMINAL, timeout=15)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        self.assertEqual(SERVER.stop(), 0, SERVER.log_tail())
+        self.assertLess(time.monotonic() - t0, 10)
+        SERVER.start()
+        self.assertEqual(self.wait(qid, ("STARTED",) + TERMINAL, timeout=15)["status"], "STARTED")
+        self.cr["A"].update_protected_query(membershipIdentifier=self.st["mid_a"], protectedQueryIdentifier=qid,
+                                           targetStatus="CANCELLED")
+        self.assertEqual(self.wait(qid, timeout=15)["status"], "CANCELLED")
 
 
 class TimedResult(unittest.TextTestResult):
