@@ -707,9 +707,33 @@ class TestQueriesStory(unittest.TestCase):
         self.assertIn("segments", e["Error"]["Message"])
         self.assertEqual(self.list_ids(), before)
 
-    # ---- 7. cancel
+    # ---- 7. a table whose data is in another account's bucket
 
-    def test_07_cancel(self):
+    def test_07_foreign_location(self):
+        """A describes B's users bucket as its own table: the configured table may exist, but a
+        query on it reads nothing of B's and FAILED, saying why without data."""
+        st = self.st
+        ca = self.cr["A"]
+        self.glue["A"].create_table(DatabaseName="acme", TableInput=csv_table(
+            "borrowed", "s3://b-data/users/", [("user_id", "bigint"), ("email", "string"), ("city", "string")]))
+        ct = ca.create_configured_table(
+            name="acme-borrowed", tableReference={"glue": {"databaseName": "acme", "tableName": "borrowed"}},
+            allowedColumns=["user_id", "email", "city"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
+        ca.create_configured_table_analysis_rule(
+            configuredTableIdentifier=ct, analysisRuleType="CUSTOM",
+            analysisRulePolicy={"v1": {"custom": {"allowedAnalyses": ["ANY_QUERY"], "allowedAnalysisProviders": [A]}}})
+        ca.create_configured_table_association(name="borrowed", membershipIdentifier=st["mid_a"],
+                                               configuredTableIdentifier=ct, roleArn=role(A, "cleanrooms-read"))
+        q = self.succeed_or(self.start("SELECT email, city FROM borrowed")["id"], "FAILED")
+        self.assertEqual(q["error"]["code"], "TABLE_LOCATION_ACCESS_DENIED", q["error"])
+        self.assertIn("b-data", q["error"]["message"])
+        self.assertNotIn("example.net", json.dumps(q, default=str))
+        self.assertNotIn("result", q)
+        self.assertEqual(self.result_objects("A", "s3://a-results/queries/%s/" % q["id"])[1], [])
+
+    # ---- 8. cancel
+
+    def test_08_cancel(self):
         """A query that would run for hours is cancelled with the CLI while it runs."""
         st = self.st
         cb = self.cr["B"]
@@ -756,11 +780,11 @@ class TestQueriesStory(unittest.TestCase):
         self.assertEqual(e.get("reason"), "INVALID_STATE", e)
         self.assertEqual(self.get(qid)["status"], "CANCELLED")
 
-    # ---- 8. the quota of unfinished queries
+    # ---- 9. the quota of unfinished queries
 
-    def test_08_quota(self):
+    def test_09_quota(self):
         """12 simultaneous starts of long queries: exactly 5 are recorded, 7 are 402, each
-        promptly; then another is 402 too; cancelling frees the quota (step 9 starts again)."""
+        promptly; then another is 402 too; cancelling frees the quota (step 10 starts again)."""
         # No retry (a start is not idempotent) and a short timeout: a start that hangs fails.
         ca = client("cleanrooms", "A", retries=0, read_timeout=10)
 
@@ -795,16 +819,16 @@ class TestQueriesStory(unittest.TestCase):
         got = self.cr["A"].list_protected_queries(membershipIdentifier=self.st["mid_a"], status="CANCELLED")
         self.assertEqual([x["id"] for x in got["protectedQueries"]], listed[:5] + [self.st["q_cancel"]])
 
-    # ---- 9. SIGKILL while a query runs
+    # ---- 10. SIGKILL while a query runs
 
-    def test_09_sigkill_mid_query(self):
+    def test_10_sigkill_mid_query(self):
         """The server dies while a query runs; after a restart on the same data dir the query is
         run again and ends SUCCESS with the right result (the lead's decision: re-run)."""
         # Calibrate: aim at ~2 s of engine time, so that the kill lands while the query runs
         # and the re-run stays short whatever the machine's speed.
         k0 = 400
         sql, want = sized_sql(k0)
-        q = self.succeed(self.start(sql)["id"])  # also: the quota is free again after step 8
+        q = self.succeed(self.start(sql)["id"])  # also: the quota is free again after step 9
         ms0 = max(q["statistics"]["totalDurationInMillis"], 1)
         self.assertEqual(self.read_csv_result("A", q["result"]["output"]["s3"]["location"]), (["n"], [[str(want)]]))
         k = max(k0, min(20 * BIG_N, int(k0 * 2000 / ms0)))
@@ -831,9 +855,9 @@ class TestQueriesStory(unittest.TestCase):
         self.assertEqual(self.get(self.st["q_boto"])["status"], "SUCCESS")
         self.assert_join_result(*self.read_csv_result("A", "s3://a-results/queries/%s/result/" % self.st["q_boto"]))
 
-    # ---- 10. SIGTERM while a query runs
+    # ---- 11. SIGTERM while a query runs
 
-    def test_10_sigterm_mid_query(self):
+    def test_11_sigterm_mid_query(self):
         """A graceful stop interrupts the engine and exits 0 promptly; the query runs again after
         the restart (and is cancelled there)."""
         qid = self.start(LONG_SQL)["id"]
