@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Issue 8's protected queries with real clients: start, poll, read the result files, refusals,
-results to another member, a template with a parameter, cancel, the quota, SIGKILL mid-query.
+results to another member, a template with a parameter, a table over another account's bucket,
+cancel, the quota, SIGKILL and SIGTERM mid-query.
 
 Starts the server binary (env CLEANROOMSD_BIN, else ``go build``) on a free port with a fresh
 --data-dir and a credentials file (strict SigV4). Account A (111122223333, creator, CAN_QUERY and
@@ -13,6 +14,8 @@ distinct users per output row, so LA (2 users) and NYC (3) come out and Chicago 
 The steps of ``TestQueriesStory`` run in order and share state; after a failure the later ones
 are skipped. Standard library + boto3/botocore only (Parquet results are checked by their magic
 bytes, CSV results read with the csv module). Run:  python3 tests/python/queries_test.py [-v]
+(QUERIES_TEST_SHOW=1 prints each refused query with the server's message). Needs a binary with
+the query engine (cgo): a CGO_ENABLED=0 build fails every query with ENGINE_UNAVAILABLE.
 """
 
 import atexit
