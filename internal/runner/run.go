@@ -33,6 +33,11 @@ func (r *Runner) run(ctx context.Context, q *cleanrooms.ProtectedQuery) {
 		delete(r.active, q.ID)
 		r.mu.Unlock()
 	}()
+	// A cancel that arrived between the claim and the line above found
+	// nothing to interrupt: look once more, now that Cancel would.
+	if r.cancelling(runCtx, q.ID) {
+		cancel(errCancelled)
+	}
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
@@ -73,6 +78,16 @@ func (r *Runner) run(ctx context.Context, q *cleanrooms.ProtectedQuery) {
 	if werr := r.update(context.WithoutCancel(ctx), q.ID, end); werr != nil {
 		r.cfg.Log.Error("record protected query outcome", "id", q.ID, "err", werr)
 	}
+}
+
+// cancelling reports whether the query is being cancelled.
+func (r *Runner) cancelling(ctx context.Context, id string) bool {
+	var q *cleanrooms.ProtectedQuery
+	err := r.cfg.Store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
+		q, err = tx.GetProtectedQuery(ctx, id)
+		return err
+	})
+	return err == nil && q.Status == cleanrooms.QueryCancelling
 }
 
 // queryError is what a querier is told of a failure: failures and
