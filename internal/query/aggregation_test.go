@@ -99,6 +99,7 @@ func TestAggregationRefused(t *testing.T) {
 		{"table function", "SELECT COUNT(*) FROM read_csv('/etc/passwd')", []string{"read_csv"}},
 		{"CASE", "SELECT CASE WHEN city = 'LA' THEN 1 END, COUNT(*)" + j + " GROUP BY 1", []string{"aggregation rule", "CASE"}},
 		{"distinct", "SELECT DISTINCT city, COUNT(*)" + j + " GROUP BY city", []string{"aggregation rule", "DISTINCT"}},
+		{"alias shadowing a non-dimension column", "SELECT LOWER(city) AS name, COUNT(*)" + j + " GROUP BY LOWER(city) ORDER BY name", []string{"aggregation rule", "name", "users", "dimension"}},
 		{"grouping sets", "SELECT city, COUNT(*)" + j + " GROUP BY ROLLUP (city)", []string{"aggregation rule", "ROLLUP"}},
 	}
 	for _, tc := range tests {

@@ -167,8 +167,7 @@ func (w *walker) selectNode(n obj, parent *scope) ([]column, error) {
 			return nil, err
 		}
 		col := column{name: strings.ToLower(str(e, "alias")), lineage: lin}
-		if col.name == "" && str(e, "class") == "COLUMN_REF" {
-			names := strs(e, "column_names")
+		if names := strs(e, "column_names"); col.name == "" && str(e, "class") == "COLUMN_REF" && len(names) > 0 {
 			col.name = strings.ToLower(names[len(names)-1])
 		}
 		out = append(out, col)
