@@ -35,6 +35,10 @@ func TestCustomAccepted(t *testing.T) {
 		{"ORDER BY a disallowed column is not output", "SELECT segment FROM customers ORDER BY age, id", [][]string{{"gold"}, {"gold"}, {"bronze"}, {"silver"}}},
 		{"filter on a disallowed column inside EXISTS", "SELECT EXISTS (SELECT 1 FROM orders WHERE email = 'a@x') AS e FROM customers LIMIT 1", [][]string{{"true"}}},
 		{"GROUP BY a disallowed column, count of rows", "SELECT COUNT(*) AS n FROM orders GROUP BY email ORDER BY n DESC LIMIT 1", [][]string{{"2"}}},
+		{"Spark aggregates and epochs", `SELECT every(id > 0), len(collect_set(segment)), len(collect_list(segment)),
+			approx_quantile(id, 0.5) = percentile_approx(id, 0.5, 100), unix_timestamp('2024-01-01 00:00:10'), from_unixtime(86400)
+			FROM customers`,
+			[][]string{{"true", "3", "4", "true", "1704067210", "1970-01-02 00:00:00"}}},
 		{"Spark functions", `SELECT nvl(NULL, 'x'), nvl2(1, 'a', 'b'), date_add(DATE '2024-01-30', 3), date_sub('2024-03-01', 1),
 			datediff('2024-03-01', '2024-02-01'), concat_ws('-', 'a', NULL, 'b'), to_date('02/03/2024', 'dd/MM/yyyy'),
 			date_format(DATE '2024-07-04', 'yyyy/MM/dd'), if(1 > 2, 'y', 'n'), size([1, 2, 3]), instr('hello', 'l'),

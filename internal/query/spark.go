@@ -167,6 +167,31 @@ func rewriteFunction(e obj) (obj, error) {
 			return newDecimalCast(args[1], 18, 3), nil
 		}
 		return newCast(args[1], typ), nil
+	case "every":
+		return renamed(e, "bool_and"), nil
+	case "collect_list", "collect_set":
+		e["distinct"] = name == "collect_set"
+		return renamed(e, "list"), nil
+	case "percentile_approx":
+		if n < 2 {
+			return bad()
+		}
+		e["children"] = []any{args[0], args[1]} // the accuracy argument has no DuckDB equivalent
+		return renamed(e, "approx_quantile"), nil
+	case "unix_timestamp":
+		switch n {
+		case 0:
+			return newCast(newFunction("epoch", false, newFunction("now", false)), "BIGINT"), nil
+		case 1:
+			return newCast(newFunction("epoch", false, newCast(args[0], "TIMESTAMP")), "BIGINT"), nil
+		}
+		return bad()
+	case "from_unixtime":
+		if n != 1 {
+			return bad()
+		}
+		return newFunction("strftime", false, newCast(newFunction("to_timestamp", false, args[0]), "TIMESTAMP"),
+			newConstant("VARCHAR", "%Y-%m-%d %H:%M:%S")), nil
 	case "to_date", "to_timestamp", "date_format", "to_char":
 		return rewriteFormat(name, args)
 	case "to_number":
