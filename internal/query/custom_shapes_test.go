@@ -43,3 +43,27 @@ func TestCustomShapes(t *testing.T) {
 		rows(t, p, pl.SQL)
 	}
 }
+
+// TestDeparseFidelity: strings and names that need escaping come back out
+// of the rewrite meaning the same (the engine runs Plan.SQL, not the tree).
+func TestDeparseFidelity(t *testing.T) {
+	p := fixtures(t)
+	pl, err := plan(t, p, `SELECT 'it''s "x" \n'' -- not a comment' AS "a ""quoted"" name", 'é日本' AS "with space", nvl(NULL, '/* x */') AS c FROM customers WHERE id = 1`, customTables())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rows(t, p, pl.SQL)
+	want := [][]string{{`it's "x" \n' -- not a comment`, "é日本", "/* x */"}}
+	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != want[0][0] || got[0][1] != want[0][1] || got[0][2] != want[0][2] {
+		t.Errorf("rows of %s = %q, want %q", pl.SQL, got, want)
+	}
+	r, err := p.db.Query(pl.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	names, _ := r.Columns()
+	if len(names) != 3 || names[0] != `a "quoted" name` || names[1] != "with space" || names[2] != "c" {
+		t.Errorf("column names %q", names)
+	}
+}
