@@ -13,47 +13,52 @@ import (
 
 // translateSpark rewrites every function call of the tree in place.
 func translateSpark(root obj) error {
-	_, err := rewriteTree(root)
+	_, _, err := rewriteTree(root)
 	return err
 }
 
 // rewriteTree rewrites the children of v first, then v itself; it returns
-// the node that replaces v.
-func rewriteTree(v any) (any, error) {
+// the node that replaces v, and whether it is a new node (so that parents
+// write back only what changed).
+func rewriteTree(v any) (any, bool, error) {
 	switch v := v.(type) {
 	case []any:
 		for i, e := range v {
-			n, err := rewriteTree(e)
+			n, changed, err := rewriteTree(e)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
-			v[i] = n
+			if changed {
+				v[i] = n
+			}
 		}
-		return v, nil
+		return v, false, nil
 	case obj:
 		for k, e := range v {
 			switch e.(type) {
 			case obj, []any:
-				n, err := rewriteTree(e)
+				n, changed, err := rewriteTree(e)
 				if err != nil {
-					return nil, err
+					return nil, false, err
 				}
-				v[k] = n
+				if changed {
+					v[k] = n
+				}
 			}
 		}
 		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
 			n, err := rewriteFunction(v)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if str(n, "alias") == "" { // the output name the author gave stays
 				n["alias"] = v["alias"]
 			}
-			return n, nil
+			return n, true, nil
 		}
-		return v, nil
+		return v, false, nil
 	}
-	return v, nil
+	return v, false, nil
 }
 
 func rewriteFunction(e obj) (obj, error) {
