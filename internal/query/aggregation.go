@@ -204,7 +204,7 @@ func operatorName(t string) string {
 
 // column checks a column used outside an aggregate: a dimension column.
 func (a *aggChecker) column(names []string, cl clause) error {
-	if len(names) == 1 && cl != inSelect && cl != inWhere && a.aliases[strings.ToLower(names[0])] {
+	if len(names) == 1 && cl != inSelect && cl != inWhere && a.aliases[strings.ToLower(names[0])] && !a.anyColumn(names[0]) {
 		return nil // a select-list alias, checked where it was defined
 	}
 	if len(names) == 1 && bareFunctions[strings.ToLower(names[0])] && !a.anyColumn(names[0]) {

@@ -5,6 +5,7 @@ package query
 import (
 	"testing"
 
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -99,6 +100,7 @@ func TestAggregationRefused(t *testing.T) {
 		{"table function", "SELECT COUNT(*) FROM read_csv('/etc/passwd')", []string{"read_csv"}},
 		{"CASE", "SELECT CASE WHEN city = 'LA' THEN 1 END, COUNT(*)" + j + " GROUP BY 1", []string{"aggregation rule", "CASE"}},
 		{"distinct", "SELECT DISTINCT city, COUNT(*)" + j + " GROUP BY city", []string{"aggregation rule", "DISTINCT"}},
+		{"alias shadowing a non-dimension column", "SELECT LOWER(city) AS name, COUNT(*)" + j + " GROUP BY LOWER(city) ORDER BY name", []string{"aggregation rule", "name", "users", "dimension"}},
 		{"grouping sets", "SELECT city, COUNT(*)" + j + " GROUP BY ROLLUP (city)", []string{"aggregation rule", "ROLLUP"}},
 	}
 	for _, tc := range tests {
@@ -110,4 +112,31 @@ func TestAggregationRefused(t *testing.T) {
 			wantRefusal(t, err, tc.want...)
 		})
 	}
+}
+
+// TestAggregationQuotedNames: names with spaces, double-quoted (spec 2.1),
+// and a constraint on such a column.
+func TestAggregationQuotedNames(t *testing.T) {
+	p := fixtures(t)
+	tables := aggTables()
+	tables["flight_history"] = &Table{Name: "flight_history", OwnerAccountID: partner, Columns: cols("loyalty number", "home city"),
+		RuleType: cleanrooms.RuleAggregation, Policy: cleanrooms.TablePolicy{Aggregation: &cleanrooms.AggregationPolicy{
+			AggregateColumns:  []cleanrooms.AggregateColumn{{ColumnNames: []string{"loyalty number"}, Function: "COUNT_DISTINCT"}},
+			JoinColumns:       []string{"loyalty number"},
+			DimensionColumns:  []string{"home city"},
+			OutputConstraints: []cleanrooms.AggregationConstraint{{ColumnName: "loyalty number", Minimum: 2, Type: "COUNT_DISTINCT"}},
+		}}}
+	pl, err := plan(t, p, `SELECT fh."home city", COUNT(DISTINCT fh."loyalty number") FROM "flight_history" fh GROUP BY fh."home city" ORDER BY 1`, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([][]string{{"LA", "2"}}, rows(t, p, pl.SQL)); d != "" {
+		t.Errorf("rows of %s (-want +got):\n%s", pl.SQL, d)
+	}
+	_, err = plan(t, p, `SELECT COUNT(DISTINCT fh."loyalty number") FROM flight_history fh JOIN users u ON fh."loyalty number" = u.user_id`, tables)
+	if err != nil {
+		t.Errorf("join on a quoted join column: %v", err)
+	}
+	_, err = plan(t, p, `SELECT "loyalty number", COUNT(*) FROM flight_history GROUP BY 1`, tables)
+	wantRefusal(t, err, "aggregation rule", "loyalty number", "flight_history", "join column")
 }

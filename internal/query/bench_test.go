@@ -47,6 +47,15 @@ func benchQuery(n int) string {
 	return b.String()
 }
 
+func TestTableQuota(t *testing.T) {
+	p := fixtures(t)
+	if _, err := plan(t, p, benchQuery(15), benchTables(15)); err != nil {
+		t.Errorf("15 tables: %v", err)
+	}
+	_, err := plan(t, p, benchQuery(16), benchTables(16))
+	wantRefusal(t, err, "at most 15 tables")
+}
+
 func TestBenchQueryRuns(t *testing.T) {
 	p := fixtures(t)
 	pl, err := plan(t, p, benchQuery(10), benchTables(10))

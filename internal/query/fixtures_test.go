@@ -30,6 +30,8 @@ var fixtureSQL = []string{
 		(6,100,'hat','2024-03-02'),(6,50,'cap','2024-03-03')`,
 	`CREATE TABLE customers (id INTEGER, email VARCHAR, segment VARCHAR, age INTEGER)`,
 	`INSERT INTO customers VALUES (1,'a@x','gold',30),(2,'b@x','silver',40),(3,'c@x','gold',25),(4,'d@x','bronze',35)`,
+	`CREATE TABLE flight_history ("loyalty number" INTEGER, "home city" VARCHAR)`,
+	`INSERT INTO flight_history VALUES (1,'LA'),(2,'LA'),(3,'NYC'),(3,'NYC'),(4,'SF')`,
 	`CREATE TABLE orders (customer_id INTEGER, amount DOUBLE, email VARCHAR)`,
 	`INSERT INTO orders VALUES (1,10,'a@x'),(1,20,'a@x'),(2,5,'b@x'),(3,7,'c@x'),(9,1,'z@x')`,
 }

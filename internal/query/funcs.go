@@ -47,18 +47,18 @@ var scalarFuncs = fnSet(`abs ceil ceiling floor round trunc sqrt cbrt exp ln log
 	date_part datepart date_diff datediff date_sub date_add date_trunc datetrunc strftime strptime
 	year month day dayofmonth dayofweek dayofyear weekday week weekofyear yearweek isodow isoyear quarter
 	hour minute second millisecond microsecond epoch epoch_ms epoch_us make_date make_time make_timestamp
-	last_day monthname dayname current_date today now current_timestamp get_current_timestamp current_time
+	last_day monthname dayname current_date today now get_current_timestamp
 	to_days to_hours to_minutes to_seconds to_months to_years to_weeks to_timestamp age
 	list_value list_contains array_contains list_extract array_extract element_at list_concat array_length
 	len cardinality struct_extract struct_pack row
 	json_extract json_extract_string json_extract_path json_extract_path_text to_json json_array_length
-	typeof try_cast`)
+	typeof`)
 
 // sparkFuncs are the Spark SQL and Clean Rooms SQL (Redshift) functions
 // that spark.go rewrites into DuckDB expressions.
-var sparkFuncs = fnSet(`nvl nvl2 to_date to_char to_number date_format getdate sysdate dateadd convert size
-	if iff isnull isnotnull add_months months_between unix_timestamp from_unixtime initcap locate pmod
-	array_size sha2 char character_length nanvl`)
+var sparkFuncs = fnSet(`nvl nvl2 ifnull to_date to_char to_number date_format getdate sysdate dateadd convert size
+	if iff isnull isnotnull add_months unix_timestamp from_unixtime locate pmod array_size sha2
+	every collect_list collect_set percentile_approx`)
 
 // customAllowed reports whether a custom-rule query may call fn.
 func customAllowed(fn string) bool {

@@ -173,11 +173,18 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 	return &Plan{SQL: sql, Tables: st.tables, RuleType: ruleType}, nil
 }
 
+// maxTables is the quota of configured tables per query (AWS Clean Rooms
+// quotas: 15).
+const maxTables = 15
+
 // uniformRule returns the rule type all tables share: a query over tables
 // of different rule types is refused (spec 2.1).
 func uniformRule(tables []string, c Context) (string, error) {
 	if len(tables) == 0 {
 		return "", refusef("the query reads no table")
+	}
+	if len(tables) > maxTables {
+		return "", refusef("a query may read at most %d tables, this one reads %d", maxTables, len(tables))
 	}
 	rule := ""
 	for _, name := range tables {

@@ -257,5 +257,5 @@ func (r *restricted) joinRequired(need func(*Table) bool) error {
 	return nil
 }
 
-// ruleOf returns the aggregation policy of t (never nil after uniformRule).
+// aggPolicy returns the aggregation policy of t (never nil after uniformRule).
 func aggPolicy(t *Table) *cleanrooms.AggregationPolicy { return t.Policy.Aggregation }

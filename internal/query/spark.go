@@ -13,47 +13,52 @@ import (
 
 // translateSpark rewrites every function call of the tree in place.
 func translateSpark(root obj) error {
-	_, err := rewriteTree(root)
+	_, _, err := rewriteTree(root)
 	return err
 }
 
 // rewriteTree rewrites the children of v first, then v itself; it returns
-// the node that replaces v.
-func rewriteTree(v any) (any, error) {
+// the node that replaces v, and whether it is a new node (so that parents
+// write back only what changed).
+func rewriteTree(v any) (any, bool, error) {
 	switch v := v.(type) {
 	case []any:
 		for i, e := range v {
-			n, err := rewriteTree(e)
+			n, changed, err := rewriteTree(e)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
-			v[i] = n
+			if changed {
+				v[i] = n
+			}
 		}
-		return v, nil
+		return v, false, nil
 	case obj:
 		for k, e := range v {
 			switch e.(type) {
 			case obj, []any:
-				n, err := rewriteTree(e)
+				n, changed, err := rewriteTree(e)
 				if err != nil {
-					return nil, err
+					return nil, false, err
 				}
-				v[k] = n
+				if changed {
+					v[k] = n
+				}
 			}
 		}
 		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
 			n, err := rewriteFunction(v)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if str(n, "alias") == "" { // the output name the author gave stays
 				n["alias"] = v["alias"]
 			}
-			return n, nil
+			return n, true, nil
 		}
-		return v, nil
+		return v, false, nil
 	}
-	return v, nil
+	return v, false, nil
 }
 
 func rewriteFunction(e obj) (obj, error) {
@@ -167,6 +172,31 @@ func rewriteFunction(e obj) (obj, error) {
 			return newDecimalCast(args[1], 18, 3), nil
 		}
 		return newCast(args[1], typ), nil
+	case "every":
+		return renamed(e, "bool_and"), nil
+	case "collect_list", "collect_set":
+		e["distinct"] = name == "collect_set"
+		return renamed(e, "list"), nil
+	case "percentile_approx":
+		if n < 2 {
+			return bad()
+		}
+		e["children"] = []any{args[0], args[1]} // the accuracy argument has no DuckDB equivalent
+		return renamed(e, "approx_quantile"), nil
+	case "unix_timestamp":
+		switch n {
+		case 0:
+			return newCast(newFunction("epoch", false, newFunction("now", false)), "BIGINT"), nil
+		case 1:
+			return newCast(newFunction("epoch", false, newCast(args[0], "TIMESTAMP")), "BIGINT"), nil
+		}
+		return bad()
+	case "from_unixtime":
+		if n != 1 {
+			return bad()
+		}
+		return newFunction("strftime", false, newCast(newFunction("to_timestamp", false, args[0]), "TIMESTAMP"),
+			newConstant("VARCHAR", "%Y-%m-%d %H:%M:%S")), nil
 	case "to_date", "to_timestamp", "date_format", "to_char":
 		return rewriteFormat(name, args)
 	case "to_number":

@@ -167,8 +167,7 @@ func (w *walker) selectNode(n obj, parent *scope) ([]column, error) {
 			return nil, err
 		}
 		col := column{name: strings.ToLower(str(e, "alias")), lineage: lin}
-		if col.name == "" && str(e, "class") == "COLUMN_REF" {
-			names := strs(e, "column_names")
+		if names := strs(e, "column_names"); col.name == "" && str(e, "class") == "COLUMN_REF" && len(names) > 0 {
 			col.name = strings.ToLower(names[len(names)-1])
 		}
 		out = append(out, col)
@@ -227,7 +226,12 @@ func (w *walker) modifiers(n obj, s *scope) error {
 
 func (w *walker) orders(orders []obj, s *scope) error {
 	for _, o := range orders {
-		if _, err := w.expr(child(o, "expression"), s); err != nil {
+		e := child(o, "expression")
+		if str(e, "class") == "STAR" && str(e, "relation_name") == "" && e["expr"] == nil {
+			w.visited++ // ORDER BY ALL
+			continue
+		}
+		if _, err := w.expr(e, s); err != nil {
 			return err
 		}
 	}
@@ -261,7 +265,7 @@ func (w *walker) from(t obj, s *scope) error {
 			return err
 		}
 		switch jt := str(t, "join_type"); jt {
-		case "INNER", "LEFT", "RIGHT", "OUTER":
+		case "INNER", "LEFT", "RIGHT", "OUTER", "FULL":
 		default:
 			return w.refuse("unsupported construct: %s join", jt)
 		}
