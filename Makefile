@@ -2,10 +2,15 @@
 GO ?= go
 FUZZTIME ?= 15s
 
-.PHONY: run test generate check-generated lint unit fuzz python bench
+.PHONY: build run test generate check-generated lint unit fuzz python bench
 
-run:
-	$(GO) run ./cmd/cleanroomsd --data-dir ./data
+# The server and its query engine (a binary of its own, started on the
+# first protected query: internal/engine/proc says why) go to bin/.
+build:
+	$(GO) build -o bin/ ./cmd/cleanroomsd ./cmd/cleanroomsd-engine
+
+run: build
+	bin/cleanroomsd --data-dir ./data
 
 # test is what CI runs: generated code is current, formatting and vet are
 # clean, every Go test passes under the race detector, the decoder survives
@@ -30,8 +35,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/restjson
 	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/awsjson
 
-python:
-	$(GO) build -o bin/cleanroomsd ./cmd/cleanroomsd
+python: build
 	CLEANROOMSD_BIN=$(CURDIR)/bin/cleanroomsd python3 -m unittest discover -s tests/python -p '*_test.py'
 
 bench:

@@ -32,6 +32,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
 	domain "github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine/duckdb"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 )
 
@@ -101,7 +102,7 @@ func Start(opts ...Option) (*Server, error) {
 		opt(&o)
 	}
 	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient,
-		Queries: app.QueryConfig{Timeout: o.queryTimeout}})
+		Queries: app.QueryConfig{Timeout: o.queryTimeout, Engine: duckdb.New(duckdb.Config{MemoryLimit: "1GiB"})}})
 	if err != nil {
 		return nil, err
 	}

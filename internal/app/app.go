@@ -12,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +23,7 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/catalog"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/engine"
-	"github.com/cleanroomsd/cleanroomsd/internal/engine/duckdb"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine/proc"
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 	"github.com/cleanroomsd/cleanroomsd/internal/objects"
 	"github.com/cleanroomsd/cleanroomsd/internal/protocol/awsjson"
@@ -87,9 +89,13 @@ type Config struct {
 
 // QueryConfig configures how protected queries run.
 type QueryConfig struct {
-	// Engine runs queries; nil is the embedded DuckDB (opened on the
-	// first query), or none in a build without cgo.
+	// Engine runs queries; nil is DuckDB in a child process
+	// (cmd/cleanroomsd-engine, started on the first query: package
+	// engine/proc says why).
 	Engine engine.Engine
+	// EngineBinary is that child's binary; "" looks for cleanroomsd-engine
+	// next to this executable, then on PATH.
+	EngineBinary string
 	// Timeout is a query's time limit (12 h when zero).
 	Timeout time.Duration
 	// Lease is how long a replica's claim on a query lasts unless renewed
@@ -192,6 +198,38 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return &App{cfg: cfg, store: st, handler: h, log: cfg.Logger, objects: data, runner: q.runner, engine: q.engine, tmpDir: q.tmpDir}, nil
 }
 
+// EngineBinaryName is the query engine's binary, built from
+// cmd/cleanroomsd-engine.
+const EngineBinaryName = "cleanroomsd-engine"
+
+// childEngine is the engine in its child process, or an engine that says
+// why there is none when the binary cannot be found.
+func childEngine(qc QueryConfig, tempDir string, log *slog.Logger) engine.Engine {
+	path := qc.EngineBinary
+	if path == "" {
+		path = findEngineBinary()
+	}
+	if path == "" {
+		return engine.Unavailable(EngineBinaryName + " was found neither next to cleanroomsd nor on PATH (build it: go build -o DIR ./cmd/...)")
+	}
+	args := []string{"--temp-dir", tempDir, "--threads", strconv.Itoa(qc.Threads)}
+	if qc.MemoryLimit != "" {
+		args = append(args, "--memory-limit", qc.MemoryLimit)
+	}
+	return proc.New(proc.Config{Path: path, Args: args, Log: log})
+}
+
+func findEngineBinary() string {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), EngineBinaryName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	p, _ := exec.LookPath(EngineBinaryName)
+	return p
+}
+
 type queries struct {
 	engine engine.Engine
 	runner *runner.Runner
@@ -221,7 +259,7 @@ func startQueries(ctx context.Context, cfg Config, st cleanrooms.Store, cat clea
 		}
 	}
 	if q.engine == nil {
-		q.engine = duckdb.New(duckdb.Config{MemoryLimit: qc.MemoryLimit, Threads: qc.Threads, TempDir: filepath.Join(dir, "engine")})
+		q.engine = childEngine(qc, filepath.Join(dir, "engine"), cfg.Logger)
 	}
 	rc := runner.Config{Store: st, Engine: q.engine, Catalog: cat, Objects: data,
 		Stager: stage.New(data, filepath.Join(dir, "stage")), Input: engine.InputFromCatalog,

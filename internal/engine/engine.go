@@ -9,6 +9,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/query"
@@ -94,6 +95,18 @@ type QueryError struct {
 
 func (e *QueryError) Error() string { return e.Code + ": " + e.Message }
 
-// ErrUnavailable is returned by every method of the engine of a build
-// without cgo: queries cannot be parsed nor run.
-var ErrUnavailable = errors.New("engine: this build has no query engine (built with CGO_ENABLED=0)")
+// ErrUnavailable is returned (wrapped, with the reason) by every method
+// of an engine that cannot run: the engine binary was built without cgo,
+// or was not found. Queries can then be neither parsed nor run.
+var ErrUnavailable = errors.New("engine: no query engine is available")
+
+// Unavailable returns an engine whose every method fails with
+// ErrUnavailable wrapped in reason.
+func Unavailable(reason string) Engine { return missing{fmt.Errorf("%w: %s", ErrUnavailable, reason)} }
+
+type missing struct{ err error }
+
+func (m missing) Parse(context.Context, string) ([]byte, error)   { return nil, m.err }
+func (m missing) Deparse(context.Context, []byte) (string, error) { return "", m.err }
+func (m missing) Run(context.Context, Job) (*Result, error)       { return nil, m.err }
+func (m missing) Close() error                                    { return nil }

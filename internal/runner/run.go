@@ -103,7 +103,7 @@ func queryError(err error) *cleanrooms.QueryError {
 		return &cleanrooms.QueryError{Code: e.Code, Message: e.Message}
 	}
 	if errors.Is(err, engine.ErrUnavailable) {
-		return &cleanrooms.QueryError{Code: "ENGINE_UNAVAILABLE", Message: err.Error()}
+		return &cleanrooms.QueryError{Code: "ENGINE_UNAVAILABLE", Message: "Protected queries cannot run on this server: " + err.Error()}
 	}
 	return &cleanrooms.QueryError{Code: "INTERNAL_ERROR", Message: "The query failed because of an internal error."}
 }

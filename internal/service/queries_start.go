@@ -200,7 +200,7 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 	q.MembershipID, q.CollaborationID = ms.ID, c.ID
 	st, err := query.Prepare(ctx, s.parser, text, p.Parameters, declared)
 	if errors.Is(err, engine.ErrUnavailable) {
-		return s.recordUnavailable(ctx, q)
+		return s.recordUnavailable(ctx, q, err)
 	}
 	if err != nil {
 		return nil, queryError(err)
@@ -247,11 +247,12 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 	return &api.StartProtectedQueryOutput{ProtectedQuery: toProtectedQuery(q, true)}, nil
 }
 
-// recordUnavailable records a query that a build without a query engine
-// cannot run: it is FAILED from the start, saying why (docs/engine.md).
-func (s *Service) recordUnavailable(ctx context.Context, q *cleanrooms.ProtectedQuery) (*api.StartProtectedQueryOutput, error) {
+// recordUnavailable records a query that a server without its query
+// engine cannot run: it is FAILED from the start, saying why (the engine
+// binary is missing, or was built without cgo: docs/engine.md).
+func (s *Service) recordUnavailable(ctx context.Context, q *cleanrooms.ProtectedQuery, why error) (*api.StartProtectedQueryOutput, error) {
 	q.Status = cleanrooms.QueryFailed
-	q.Error = &cleanrooms.QueryError{Code: "ENGINE_UNAVAILABLE", Message: "This cleanroomsd was built without its query engine (CGO_ENABLED=0): protected queries cannot run."}
+	q.Error = &cleanrooms.QueryError{Code: "ENGINE_UNAVAILABLE", Message: "Protected queries cannot run on this server: " + why.Error()}
 	q.Receivers = []cleanrooms.QueryReceiver{}
 	q.Plan.Tables = []cleanrooms.PlanTable{}
 	err := s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
@@ -290,14 +291,4 @@ func (s *Service) querierMembership(ctx context.Context, tx cleanrooms.ReadTx, c
 		return nil, nil, nil, accessDenied(fmt.Sprintf("Member %s of collaboration %s cannot query (it lacks the CAN_QUERY ability).", ms.AccountID, c.ID))
 	}
 	return ms, c, me, nil
-}
-
-// unavailableParser is the parser when none is configured.
-type unavailableParser struct{}
-
-func (unavailableParser) Parse(context.Context, string) ([]byte, error) {
-	return nil, engine.ErrUnavailable
-}
-func (unavailableParser) Deparse(context.Context, []byte) (string, error) {
-	return "", engine.ErrUnavailable
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine"
 	"github.com/cleanroomsd/cleanroomsd/internal/query"
 )
 
@@ -113,7 +114,7 @@ func New(cfg Config) *Service {
 		q.QueriesPerMembership = d.QueriesPerMembership
 	}
 	if cfg.Parser == nil {
-		cfg.Parser = unavailableParser{}
+		cfg.Parser = engine.Unavailable("no query engine is configured")
 	}
 	if cfg.Runner == nil {
 		cfg.Runner = noRunner{}

@@ -30,8 +30,12 @@ import (
 	"time"
 )
 
-// Package is what Build compiles.
-const Package = "github.com/cleanroomsd/cleanroomsd/cmd/cleanroomsd"
+// Package is what Build compiles; EnginePackage is built beside it (the
+// server finds its query engine next to its own binary).
+const (
+	Package       = "github.com/cleanroomsd/cleanroomsd/cmd/cleanroomsd"
+	EnginePackage = "github.com/cleanroomsd/cleanroomsd/cmd/cleanroomsd-engine"
+)
 
 var built struct {
 	once sync.Once
@@ -40,9 +44,10 @@ var built struct {
 	err  error
 }
 
-// Build compiles cmd/cleanroomsd once per test binary run, into a
-// temporary directory that Remove (or Main) deletes, and returns the
-// binary's path. A failed build fails every caller.
+// Build compiles cmd/cleanroomsd and cmd/cleanroomsd-engine once per test
+// binary run, into a temporary directory that Remove (or Main) deletes,
+// and returns the server binary's path. A failed build fails every
+// caller.
 func Build(tb testing.TB) string {
 	tb.Helper()
 	built.once.Do(func() {
@@ -50,7 +55,7 @@ func Build(tb testing.TB) string {
 			return
 		}
 		built.path = filepath.Join(built.dir, "cleanroomsd")
-		out, err := exec.Command("go", "build", "-o", built.path, Package).CombinedOutput()
+		out, err := exec.Command("go", "build", "-o", built.dir+"/", Package, EnginePackage).CombinedOutput()
 		if err != nil {
 			built.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}

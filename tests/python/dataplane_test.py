@@ -156,7 +156,7 @@ def setUpModule():
     binary = os.environ.get("CLEANROOMSD_BIN")
     if not binary:
         binary = os.path.join(WORKDIR, "cleanroomsd")
-        subprocess.run(["go", "build", "-o", binary, "./cmd/cleanroomsd"], cwd=REPO_ROOT, check=True)
+        subprocess.run(["go", "build", "-o", os.path.dirname(binary) + "/", "./cmd/cleanroomsd", "./cmd/cleanroomsd-engine"], cwd=REPO_ROOT, check=True)
     SERVER = Server(os.path.abspath(binary))
     SERVER.start()
 

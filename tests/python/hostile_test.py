@@ -33,7 +33,7 @@ def start(name, *args):
     if not binary:
         binary = os.path.join(WORKDIR, "cleanroomsd")
         if not os.path.exists(binary):
-            subprocess.run(["go", "build", "-o", binary, "./cmd/cleanroomsd"], cwd=REPO_ROOT, check=True)
+            subprocess.run(["go", "build", "-o", os.path.dirname(binary) + "/", "./cmd/cleanroomsd", "./cmd/cleanroomsd-engine"], cwd=REPO_ROOT, check=True)
     proc = subprocess.Popen([binary, "--addr", "127.0.0.1:0", "--log-level", "error",
                              "--body-read-timeout", "1s", *args],
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

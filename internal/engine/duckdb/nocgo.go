@@ -5,22 +5,9 @@
 // engine.ErrUnavailable (docs/engine.md).
 package duckdb
 
-import (
-	"context"
-
-	"github.com/cleanroomsd/cleanroomsd/internal/engine"
-)
+import "github.com/cleanroomsd/cleanroomsd/internal/engine"
 
 // New returns an engine that can neither parse nor run queries.
-func New(cfg Config) engine.Engine { return unavailable{} }
-
-type unavailable struct{}
-
-func (unavailable) Parse(context.Context, string) ([]byte, error) { return nil, engine.ErrUnavailable }
-func (unavailable) Deparse(context.Context, []byte) (string, error) {
-	return "", engine.ErrUnavailable
+func New(cfg Config) engine.Engine {
+	return engine.Unavailable("the query engine was built with CGO_ENABLED=0 and has no DuckDB")
 }
-func (unavailable) Run(context.Context, engine.Job) (*engine.Result, error) {
-	return nil, engine.ErrUnavailable
-}
-func (unavailable) Close() error { return nil }
