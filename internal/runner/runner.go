@@ -187,6 +187,18 @@ func (r *Runner) work(ctx context.Context) {
 // before anyone ran them are finished here, and so are queries whose
 // runners died too often.
 func (r *Runner) claim(ctx context.Context) (*cleanrooms.ProtectedQuery, error) {
+	// Idle runners poll: a read, not a write transaction, finds that
+	// there is nothing to do.
+	err := r.cfg.Store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
+		_, err := tx.NextRunnableQuery(ctx, r.cfg.Now())
+		return err
+	})
+	if errors.Is(err, cleanrooms.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	for {
 		var claimed *cleanrooms.ProtectedQuery
 		finished := false
