@@ -11,6 +11,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/cleanroomstest"
 	"github.com/cleanroomsd/cleanroomsd/e2e/internal/querykit"
+	"github.com/cleanroomsd/cleanroomsd/internal/testbin"
 )
 
 // BenchmarkQueryStartToSuccess is what a test suite that polls for
@@ -19,12 +20,27 @@ import (
 // server, for a self-join of a 3,000-row CSV table grouped into 10
 // groups (staging, checks, execution and the upload of the result
 // included). p50-ms and p90-ms are over the iterations.
+//
+// in-process: cleanroomstest, DuckDB in the test's process; binary: the
+// cleanroomsd binary on a data dir, DuckDB in its cleanroomsd-engine
+// child (what users run).
 func BenchmarkQueryStartToSuccess(b *testing.B) {
-	srv := cleanroomstest.NewServer(b)
+	b.Run("in-process", func(b *testing.B) {
+		srv := cleanroomstest.NewServer(b)
+		benchStartToSuccess(b, srv.URL)
+	})
+	b.Run("binary", func(b *testing.B) {
+		p := testbin.Start(b, testbin.Build(b), "--data-dir", b.TempDir())
+		b.Cleanup(func() { p.Stop(b) })
+		benchStartToSuccess(b, p.URL)
+	})
+}
+
+func benchStartToSuccess(b *testing.B, url string) {
 	ctx := context.Background()
 	hc := &http.Client{}
-	a := querykit.NewClients(srv.URL, querykit.Querier, hc)
-	w, err := querykit.Setup(ctx, a, querykit.NewClients(srv.URL, querykit.Owner, hc), 3000)
+	a := querykit.NewClients(url, querykit.Querier, hc)
+	w, err := querykit.Setup(ctx, a, querykit.NewClients(url, querykit.Owner, hc), 3000)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,3 +73,6 @@ func BenchmarkQueryStartToSuccess(b *testing.B) {
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(took[len(took)*9/10].Microseconds())/1000, "p90-ms")
 }
+
+// TestMain removes the binaries BenchmarkQueryStartToSuccess/binary builds.
+func TestMain(m *testing.M) { testbin.Main(m) }
