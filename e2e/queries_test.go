@@ -388,3 +388,41 @@ func TestQueryTemplateParametersAreData(t *testing.T) {
 		t.Errorf("reason %s", ve.Reason)
 	}
 }
+
+// TestQueryListRule: under list rules both sides are listed through a
+// join on the join column; the columns are the list columns only, and a
+// query without DISTINCT is refused.
+func TestQueryListRule(t *testing.T) {
+	w := newQueryWorld(t)
+	w.A.put(t, "a-data", "regions/part-0.csv", []byte("user_id,region\nu1,west\nu2,west\nu3,east\nu9,north\n"))
+	w.A.createTable(t, "acme", glueTable("regions", "csv", "s3://a-data/regions/", []gluetypes.Column{col("user_id", "string"), col("region", "string")}))
+	w.B.put(t, "b-data", "tiers/part-0.csv", []byte("user_id,tier\nu1,gold\nu2,gold\nu3,silver\nu4,bronze\n"))
+	w.B.createTable(t, "crm", glueTable("tiers", "csv", "s3://b-data/tiers/", []gluetypes.Column{col("user_id", "string"), col("tier", "string")}))
+	regions := w.A.configure(t, "regions", "acme", "regions", []string{"user_id", "region"}, types.ConfiguredTableAnalysisRuleTypeList,
+		listRule([]string{"user_id"}, []string{"region"}))
+	tiers := w.B.configure(t, "tiers", "crm", "tiers", []string{"user_id", "tier"}, types.ConfiguredTableAnalysisRuleTypeList,
+		listRule([]string{"user_id"}, []string{"tier"}))
+	w.A.associate(t, w.mA, *regions.Id, "regions")
+	w.B.associate(t, w.mB, *tiers.Id, "tiers")
+	q := w.start(t, "SELECT DISTINCT r.region, t.tier FROM regions r JOIN tiers t ON r.user_id = t.user_id", nil)
+	done := wait(t, w.A.cr, w.mA, *q.Id)
+	if done.Status != types.ProtectedQueryStatusSuccess {
+		t.Fatalf("list query %s: %+v", done.Status, done.Error)
+	}
+	want := [][]string{{"region", "tier"}, {"east", "silver"}, {"west", "gold"}}
+	if d := diff(want, readResult(t, w.A, "s3://a-results/"+*q.Id+"/result/")); d != "" {
+		t.Errorf("list result (-want +got):\n%s", d)
+	}
+	for _, sql := range []string{
+		"SELECT r.region, t.tier FROM regions r JOIN tiers t ON r.user_id = t.user_id",            // no DISTINCT
+		"SELECT DISTINCT r.user_id FROM regions r JOIN tiers t ON r.user_id = t.user_id",          // a join column
+		"SELECT DISTINCT t.tier FROM tiers t",                                                     // no join to the querier's table
+		"SELECT DISTINCT r.region, COUNT(*) FROM regions r JOIN tiers t ON r.user_id = t.user_id", // an aggregate
+	} {
+		_, err := w.A.cr.StartProtectedQuery(t.Context(), &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
+			Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{QueryString: aws.String(sql)}})
+		if ve := wantValidation(t, err); ve != nil && ve.Reason != types.ValidationExceptionReasonInvalidQuery {
+			t.Errorf("%s: reason %s", sql, ve.Reason)
+		}
+	}
+}
