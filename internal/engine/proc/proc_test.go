@@ -37,7 +37,9 @@ func (fake) Parse(_ context.Context, sql string) ([]byte, error) {
 	return []byte(`{"sql":` + `"` + sql + `"}`), nil
 }
 
-func (fake) Deparse(_ context.Context, tree []byte) (string, error) { return "deparsed " + string(tree), nil }
+func (fake) Deparse(_ context.Context, tree []byte) (string, error) {
+	return "deparsed " + string(tree), nil
+}
 
 func (fake) Run(ctx context.Context, job engine.Job) (*engine.Result, error) {
 	switch job.SQL {
