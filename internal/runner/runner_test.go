@@ -1,0 +1,241 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine"
+	"github.com/cleanroomsd/cleanroomsd/internal/objects"
+	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
+)
+
+// fakeEngine writes one CSV file per run, or blocks until cancelled when
+// the SQL says "block".
+type fakeEngine struct {
+	started chan string
+}
+
+func (fakeEngine) Parse(context.Context, string) ([]byte, error)   { return nil, nil }
+func (fakeEngine) Deparse(context.Context, []byte) (string, error) { return "", nil }
+func (fakeEngine) Close() error                                    { return nil }
+func (e fakeEngine) Run(ctx context.Context, job engine.Job) (*engine.Result, error) {
+	if e.started != nil {
+		e.started <- job.SQL
+	}
+	if job.SQL == "block" {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	if err := os.WriteFile(filepath.Join(job.Output.Dir, "part-00000.csv"), []byte("n\n1\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return &engine.Result{Files: []string{"part-00000.csv"}, Rows: 1}, nil
+}
+
+// memObjects keeps what the runner uploads.
+type memObjects struct {
+	mu  sync.Mutex
+	put map[string][]byte
+}
+
+func (m *memObjects) List(context.Context, string, string) iter.Seq2[objects.ObjectInfo, error] {
+	return func(func(objects.ObjectInfo, error) bool) {}
+}
+func (m *memObjects) Open(context.Context, string, string) (io.ReadCloser, objects.ObjectInfo, error) {
+	return nil, objects.ObjectInfo{}, objects.ErrNotFound
+}
+func (m *memObjects) Put(_ context.Context, bucket, key string, r io.Reader, _ int64, _ string) (string, error) {
+	b, err := io.ReadAll(r)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.put[bucket+"/"+key] = b
+	return `"etag"`, err
+}
+
+type rig struct {
+	store   *sqlstore.Store
+	objs    *memObjects
+	started chan string
+	r       *Runner
+}
+
+func newRig(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	st, err := sqlstore.OpenSQLite(t.Context(), "", sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	g := &rig{store: st, objs: &memObjects{put: map[string][]byte{}}, started: make(chan string, 10)}
+	cfg.Store, cfg.Engine, cfg.Objects, cfg.WorkDir = st, fakeEngine{started: g.started}, g.objs, t.TempDir()
+	if cfg.Owner == "" {
+		cfg.Owner = "runner-1"
+	}
+	g.r = New(cfg)
+	return g
+}
+
+func (g *rig) insert(t *testing.T, q *cleanrooms.ProtectedQuery) {
+	t.Helper()
+	if err := g.store.Transact(t.Context(), func(tx cleanrooms.Tx) error { return tx.InsertProtectedQuery(t.Context(), q) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (g *rig) get(t *testing.T, id string) *cleanrooms.ProtectedQuery {
+	t.Helper()
+	var q *cleanrooms.ProtectedQuery
+	if err := g.store.View(t.Context(), func(tx cleanrooms.ReadTx) (err error) {
+		q, err = tx.GetProtectedQuery(t.Context(), id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func (g *rig) waitStatus(t *testing.T, id, want string) *cleanrooms.ProtectedQuery {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q := g.get(t, id)
+		if q.Status == want {
+			return q
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query %s is %s, want %s", id, q.Status, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func query(id, sql string) *cleanrooms.ProtectedQuery {
+	return &cleanrooms.ProtectedQuery{ID: id, AccountID: "111111111111", Region: "us-east-1", MembershipID: "m1", CollaborationID: "c1",
+		Status: cleanrooms.QuerySubmitted, Plan: cleanrooms.QueryPlan{SQL: sql, Tables: []cleanrooms.PlanTable{}},
+		Receivers:  []cleanrooms.QueryReceiver{{AccountID: "111111111111", MembershipID: "m1", Direct: true, Bucket: "out", KeyPrefix: "r", Format: "CSV"}},
+		CreateTime: time.Now().UTC(), UpdateTime: time.Now().UTC()}
+}
+
+func TestRunsAndDelivers(t *testing.T) {
+	g := newRig(t, Config{})
+	g.insert(t, query("q1", "ok"))
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	q := g.waitStatus(t, "q1", cleanrooms.QuerySuccess)
+	if q.Result == nil || len(q.Result.Locations) != 1 || q.Result.Locations[0] != "s3://out/r/q1/result/" || q.LeaseOwner != "" || q.Attempts != 1 {
+		t.Errorf("finished query: %+v", q)
+	}
+	if got := g.objs.put["out/r/q1/result/part-00000.csv"]; !bytes.Equal(got, []byte("n\n1\n")) {
+		t.Errorf("uploaded %q", got)
+	}
+}
+
+// A query whose runners kept dying is not run a fourth time.
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	g := newRig(t, Config{})
+	q := query("q1", "ok")
+	q.Status, q.LeaseOwner, q.LeaseExpires, q.Attempts = cleanrooms.QueryStarted, "dead", time.Now().Add(-time.Minute), 3
+	g.insert(t, q)
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	got := g.waitStatus(t, "q1", cleanrooms.QueryFailed)
+	if got.Error == nil || got.Error.Code != "INTERRUPTED" {
+		t.Errorf("error %+v, want INTERRUPTED", got.Error)
+	}
+	select {
+	case sql := <-g.started:
+		t.Errorf("the engine ran %q", sql)
+	default:
+	}
+}
+
+// A runner whose lease was taken by another stops and writes nothing.
+func TestLostLeaseStopsTheRun(t *testing.T) {
+	g := newRig(t, Config{Lease: 300 * time.Millisecond})
+	g.insert(t, query("q1", "block"))
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	g.r.Notify()
+	<-g.started
+	q := g.get(t, "q1")
+	q.LeaseOwner, q.LeaseExpires = "runner-2", time.Now().Add(time.Hour)
+	if err := g.store.Transact(t.Context(), func(tx cleanrooms.Tx) error { return tx.UpdateProtectedQuery(t.Context(), q) }); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		g.r.mu.Lock()
+		n := len(g.r.active)
+		g.r.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run did not stop after its lease was taken")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	g.r.Close()
+	if got := g.get(t, "q1"); got.Status != cleanrooms.QueryStarted || got.LeaseOwner != "runner-2" {
+		t.Errorf("after losing the lease: %s owned by %q; want STARTED by runner-2, untouched", got.Status, got.LeaseOwner)
+	}
+}
+
+// Cancelling: a query nobody runs is finished by the next claim; a
+// running one is interrupted.
+func TestCancel(t *testing.T) {
+	g := newRig(t, Config{})
+	queued := query("queued", "ok")
+	queued.Status = cleanrooms.QueryCancelling
+	g.insert(t, queued)
+	g.insert(t, query("running", "block"))
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	g.waitStatus(t, "queued", cleanrooms.QueryCancelled)
+	<-g.started
+	q := g.get(t, "running")
+	q.Status = cleanrooms.QueryCancelling
+	if err := g.store.Transact(t.Context(), func(tx cleanrooms.Tx) error { return tx.UpdateProtectedQuery(t.Context(), q) }); err != nil {
+		t.Fatal(err)
+	}
+	g.r.Cancel("running")
+	if got := g.waitStatus(t, "running", cleanrooms.QueryCancelled); got.Result != nil || len(g.objs.put) != 0 {
+		t.Errorf("a cancelled query delivered: %+v, %v", got.Result, g.objs.put)
+	}
+}
+
+// With Exclusive, leases left by an earlier process are released at
+// start, so its queries run again at once.
+func TestExclusiveStartReleasesLeases(t *testing.T) {
+	g := newRig(t, Config{Exclusive: true})
+	q := query("q1", "ok")
+	q.Status, q.LeaseOwner, q.LeaseExpires, q.Attempts = cleanrooms.QueryStarted, "earlier", time.Now().Add(time.Hour), 1
+	g.insert(t, q)
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	if got := g.waitStatus(t, "q1", cleanrooms.QuerySuccess); got.Attempts != 2 {
+		t.Errorf("attempts %d, want 2", got.Attempts)
+	}
+}
