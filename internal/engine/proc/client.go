@@ -3,7 +3,6 @@ package proc
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -107,13 +106,16 @@ func (e *Engine) start() (*child, error) {
 // read delivers the child's answers until its stdout ends, then reaps it
 // and fails every call still waiting.
 func (c *child) read(stdout io.Reader, log *slog.Logger) {
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	for sc.Scan() {
+	br := bufio.NewReaderSize(stdout, 1<<20)
+	for {
 		var resp response
-		if err := json.Unmarshal(sc.Bytes(), &resp); err != nil {
-			log.Error("query engine: unreadable answer", "err", err)
-			continue
+		var err error
+		if resp.payload, err = readMsg(br, &resp, func() int { return resp.N }); err != nil {
+			if !errors.Is(err, io.EOF) {
+				log.Error("query engine: unreadable answer", "err", err)
+				_ = c.cmd.Process.Kill()
+			}
+			break
 		}
 		c.mu.Lock()
 		ch := c.calls[resp.ID]
@@ -136,14 +138,10 @@ func (c *child) read(stdout io.Reader, log *slog.Logger) {
 }
 
 func (c *child) send(req request) error {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
+	req.N = len(req.payload)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, err = c.stdin.Write(append(b, '\n'))
-	return err
+	return writeMsg(c.stdin, req, req.payload)
 }
 
 // call sends req and waits for its answer. If ctx ends first, a run is
@@ -196,14 +194,14 @@ func (e *Engine) call(ctx context.Context, req request) (response, error) {
 
 // Parse implements query.Parser.
 func (e *Engine) Parse(ctx context.Context, sql string) ([]byte, error) {
-	resp, err := e.call(ctx, request{Op: opParse, Text: sql})
-	return resp.Tree, err
+	resp, err := e.call(ctx, request{Op: opParse, payload: []byte(sql)})
+	return resp.payload, err
 }
 
 // Deparse implements query.Parser.
 func (e *Engine) Deparse(ctx context.Context, tree []byte) (string, error) {
-	resp, err := e.call(ctx, request{Op: opDeparse, Tree: tree})
-	return resp.Text, err
+	resp, err := e.call(ctx, request{Op: opDeparse, payload: tree})
+	return string(resp.payload), err
 }
 
 // Run implements engine.Engine.

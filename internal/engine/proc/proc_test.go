@@ -3,6 +3,7 @@ package proc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -176,5 +177,34 @@ func TestClose(t *testing.T) {
 	}
 	if _, err := e.Parse(t.Context(), "x"); !errors.Is(err, errClosed) {
 		t.Errorf("Parse after Close = %v", err)
+	}
+}
+
+// BenchmarkRoundTrip is what the process boundary adds to one parser
+// call: a 40 KiB parse tree (a 10-table query's is about that) there and
+// back through the child's pipes.
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, size := range []int{100, 40 << 10} {
+		b.Run(fmt.Sprintf("tree=%dB", size), func(b *testing.B) { benchRoundTrip(b, size) })
+	}
+}
+
+func benchRoundTrip(b *testing.B, size int) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv(childEnv, "1")
+	e := New(Config{Path: exe})
+	defer e.Close()
+	tree := []byte(`{"x":"` + strings.Repeat("a", size) + `"}`)
+	if _, err := e.Deparse(b.Context(), tree); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := e.Deparse(b.Context(), tree); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

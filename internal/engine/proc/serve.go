@@ -3,7 +3,6 @@ package proc
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +10,6 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/engine"
 )
-
-// maxLine bounds one request: a job or a parse tree of a 500,000-character
-// query is well below it.
-const maxLine = 64 << 20
 
 // Serve answers the requests read from r with eng, writing responses to
 // w, until r ends (the parent closed the pipe or died). Requests run
@@ -24,23 +19,22 @@ func Serve(ctx context.Context, eng engine.Engine, r io.Reader, w io.Writer) err
 	defer stop()
 	var (
 		wmu     sync.Mutex
-		enc     = json.NewEncoder(w)
 		mu      sync.Mutex
 		cancels = map[uint64]context.CancelFunc{}
 		wg      sync.WaitGroup
 	)
 	reply := func(resp response) {
+		resp.N = len(resp.payload)
 		wmu.Lock()
 		defer wmu.Unlock()
-		_ = enc.Encode(resp)
+		_ = writeMsg(w, resp, resp.payload)
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	for sc.Scan() {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var err error
+	for {
 		var req request
-		if err := json.Unmarshal(sc.Bytes(), &req); err != nil {
-			reply(response{Error: &failure{Kind: kindOther, Message: "proc: bad request: " + err.Error()}})
-			continue
+		if req.payload, err = readMsg(br, &req, func() int { return req.N }); err != nil {
+			break
 		}
 		if req.Op == opCancel {
 			mu.Lock()
@@ -67,7 +61,10 @@ func Serve(ctx context.Context, eng engine.Engine, r io.Reader, w io.Writer) err
 	}
 	stop()
 	wg.Wait()
-	return sc.Err()
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
 }
 
 func handle(ctx context.Context, eng engine.Engine, req request) response {
@@ -75,12 +72,11 @@ func handle(ctx context.Context, eng engine.Engine, req request) response {
 	var err error
 	switch req.Op {
 	case opParse:
-		var tree []byte
-		if tree, err = eng.Parse(ctx, req.Text); err == nil {
-			resp.Tree = tree
-		}
+		resp.payload, err = eng.Parse(ctx, string(req.payload))
 	case opDeparse:
-		resp.Text, err = eng.Deparse(ctx, req.Tree)
+		var text string
+		text, err = eng.Deparse(ctx, req.payload)
+		resp.payload = []byte(text)
 	case opRun:
 		if req.Job == nil {
 			err = errors.New("proc: run without a job")
@@ -91,7 +87,7 @@ func handle(ctx context.Context, eng engine.Engine, req request) response {
 		err = fmt.Errorf("proc: unknown operation %q", req.Op)
 	}
 	if err != nil {
-		resp.Tree, resp.Text, resp.Result = nil, "", nil
+		resp.payload, resp.Result = nil, nil
 		resp.Error = toFailure(err)
 	}
 	return resp
