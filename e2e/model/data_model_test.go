@@ -48,6 +48,9 @@ type mCT struct {
 	rule              string   // "", LIST or CUSTOM
 	providers         bool     // CUSTOM: allowedAnalysisProviders non-empty
 	ruleCols          []string // the columns the rule names
+	// CUSTOM: the allowedAnalysisProviders and disallowedOutputColumns
+	// (queries need them, query_model_test.go).
+	providerAccts, disallowed []string
 }
 
 type mCTA struct {
@@ -604,7 +607,7 @@ func (d *dataModel) updateColumns(caller, id string, cols []string) outcome {
 	if ct.rule != "" {
 		for _, c := range ct.ruleCols {
 			if !slices.Contains(cols, c) {
-				return fail(codeValidation, "the LIST rule uses dropped column "+c+" (decisions)")
+				return fail(codeValidation, "the rule (LIST columns, CUSTOM disallowedOutputColumns) names dropped column "+c+" (decisions)")
 			}
 		}
 	}
