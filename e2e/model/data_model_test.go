@@ -51,6 +51,11 @@ type mCT struct {
 	// CUSTOM: the allowedAnalysisProviders and disallowedOutputColumns
 	// (queries need them, query_model_test.go).
 	providerAccts, disallowed []string
+	// AGGREGATION (query worlds only): COUNT_DISTINCT of id, city as
+	// the dimension, id as the join column, the output minimum on id.
+	aggMin       int
+	joinRequired bool
+	dims         []string
 }
 
 type mCTA struct {

@@ -567,6 +567,7 @@ func (h *harness) opDeleteRule() {
 		if ct := h.m.data.cts[id]; ct != nil {
 			ct.rule, ct.providers, ct.ruleCols = "", false, nil
 			ct.providerAccts, ct.disallowed = nil, nil
+			ct.aggMin, ct.joinRequired, ct.dims = 0, false, nil
 		}
 	}
 }

@@ -33,6 +33,7 @@ const (
 	qTimedOut   = "TIMED_OUT"
 
 	quotaNameQueries = "Concurrent protected queries per membership"
+	ruleAggregation  = "AGGREGATION"
 )
 
 func dataBucket(account string) string   { return "qdata-" + account }
@@ -107,12 +108,13 @@ func (q *mQuery) receivedBy(msID string) bool {
 
 type queryModel struct {
 	data    map[string]map[string]tableData // account -> Glue table of queryDB -> data
+	located map[string]string               // account/db.table -> bucket, for the world's Glue tables
 	queries map[string]*mQuery
 	ids     []string // in creation order
 }
 
 func newQueryModel() *queryModel {
-	return &queryModel{data: map[string]map[string]tableData{}, queries: map[string]*mQuery{}}
+	return &queryModel{data: map[string]map[string]tableData{}, located: map[string]string{}, queries: map[string]*mQuery{}}
 }
 
 // ---- the query grammar -------------------------------------------------
@@ -271,8 +273,9 @@ func (m *refModel) refusal(caller string, c *mCollab, recv []mReceiver, s queryS
 		return "not a single SELECT over collaboration tables (table function, file, DDL, schema-qualified: dataplane 2.1)"
 	case qkTemplate:
 		// The model's templates are all in collaborations whose tables
-		// allow ANY_QUERY only (CUSTOM), list (no aggregates) or nothing:
-		// a template is admitted by none of them (dataplane 2.4).
+		// allow ANY_QUERY only (CUSTOM), list (no aggregates), aggregation
+		// (templates need a custom rule, dataplane 1.8 step 3) or
+		// nothing: a template is admitted by none of them (dataplane 2.4).
 		return "template: not of this collaboration, or not in allowedAnalyses of its tables"
 	}
 	var ctas []*mCTA
@@ -302,6 +305,12 @@ func (m *refModel) refusal(caller string, c *mCollab, recv []mReceiver, s queryS
 		if ct.rule != m.data.cts[ctas[0].ctID].rule {
 			return "tables of different rule types (dataplane 2.1)"
 		}
+		if ct.rule == ruleAggregation {
+			if why := aggregationRefusal(caller, s, i, ct, m.data.cts, ctas); why != "" {
+				return why
+			}
+			continue
+		}
 		if ct.rule != ruleCustom {
 			return "a " + ct.rule + " rule admits none of the grammar's queries (dataplane 2.3: DISTINCT, no aggregates)"
 		}
@@ -322,11 +331,12 @@ func (m *refModel) refusal(caller string, c *mCollab, recv []mReceiver, s queryS
 	return ""
 }
 
-// location is the bucket a Glue table's objects are in: queryDB tables
-// are the world's, others were created by the random CreateTable.
-func location(account, db string) string {
-	if db == queryDB {
-		return dataBucket(account)
+// location is the bucket a Glue table's objects are in: the world's
+// tables are in their owner's data bucket, the random CreateTable's (in
+// any database of the caller, queryDB too) in data-a.
+func (qm *queryModel) location(account, db, table string) string {
+	if b, ok := qm.located[account+"/"+db+"."+table]; ok {
+		return b
 	}
 	return "data-a"
 }
@@ -350,18 +360,25 @@ func (m *refModel) run(q *mQuery, s querySpec) (status, errCode string, rows [][
 		if _, ok := d.tables[ct.account][ct.db+"."+ct.table]; !ok {
 			return qFailed, "TABLE_NOT_FOUND", nil
 		}
-		if d.buckets[location(ct.account, ct.db)] != ct.account {
+		if d.buckets[m.queries.location(ct.account, ct.db, ct.table)] != ct.account {
 			return qFailed, "TABLE_LOCATION_ACCESS_DENIED", nil
 		}
 		td, known := m.queries.data[ct.account][ct.table]
-		if ct.db != queryDB || !known {
+		if _, world := m.queries.located[ct.account+"/"+ct.db+"."+ct.table]; !world || !known {
 			return "", "", nil
 		}
 		data, names = append(data, td), append(names, ct.table)
 	}
+	// Under AGGREGATION a row aggregating fewer than minimum distinct ids
+	// (of each table) disappears silently (dataplane 2.2).
+	minimum := m.aggregationMinimum(q.collabID, s)
+	enough := func(rows [][]string, col int) bool { return distinct(rows, col) >= minimum }
 	switch s.kind {
 	case qkCount:
-		rows = [][]string{{"n"}, {fmt.Sprint(len(data[0].rows))}}
+		rows = [][]string{{"n"}}
+		if enough(data[0].rows, data[0].col("id")) {
+			rows = append(rows, []string{fmt.Sprint(len(data[0].rows))})
+		}
 	case qkColumn:
 		rows = [][]string{{s.col}}
 		i := data[0].col(s.col)
@@ -370,25 +387,30 @@ func (m *refModel) run(q *mQuery, s querySpec) (status, errCode string, rows [][
 		}
 	case qkGroup:
 		rows = [][]string{{"city", "n"}}
-		n := map[string]int{}
+		groups := map[string][][]string{}
 		i := data[0].col("city")
 		for _, r := range data[0].rows {
-			n[r[i]]++
+			groups[r[i]] = append(groups[r[i]], r)
 		}
-		for city, k := range n {
-			rows = append(rows, []string{city, fmt.Sprint(k)})
+		for city, g := range groups {
+			if enough(g, data[0].col("id")) {
+				rows = append(rows, []string{city, fmt.Sprint(len(g))})
+			}
 		}
 	case qkJoin:
-		k := 0
+		var pairs [][]string // the joined ids
 		a, b := data[0].col("id"), data[1].col("id")
 		for _, x := range data[0].rows {
 			for _, y := range data[1].rows {
 				if x[a] == y[b] {
-					k++
+					pairs = append(pairs, []string{x[a]})
 				}
 			}
 		}
-		rows = [][]string{{"n"}, {fmt.Sprint(k)}}
+		rows = [][]string{{"n"}}
+		if enough(pairs, 0) {
+			rows = append(rows, []string{fmt.Sprint(len(pairs))})
+		}
 	}
 	sortRows(rows)
 	return qSuccess, "", rows
@@ -448,4 +470,52 @@ func (m *refModel) listQueries(caller, msID, status string) (outcome, []string) 
 		}
 	}
 	return ok(), out
+}
+
+// aggregationRefusal applies dataplane 2.2 to table i of the query (an
+// AGGREGATION table of a query world: COUNT DISTINCT id, dimension city,
+// join column id).
+func aggregationRefusal(caller string, s querySpec, i int, ct *mCT, cts map[string]*mCT, ctas []*mCTA) string {
+	switch s.kind {
+	case qkColumn:
+		return "aggregation: the select list needs an aggregate (dataplane 2.2)"
+	case qkGroup:
+		if !slices.Contains(ct.cols, "city") || !slices.Contains(ct.dims, "city") {
+			return "aggregation: city is not a dimension column (dataplane 2.2)"
+		}
+	}
+	if ct.joinRequired && ct.account != caller {
+		// QUERY_RUNNER: joined (here: directly) to a table of the querier.
+		joined := false
+		if s.kind == qkJoin {
+			other := cts[ctas[1-i].ctID]
+			joined = other.account == caller
+		}
+		if !joined {
+			return "Inner join to query runner table required (dataplane 2.2)"
+		}
+	}
+	return ""
+}
+
+// aggregationMinimum is the output minimum of a query over AGGREGATION
+// tables: the largest of all its tables' (decisions-rules, Aggregation
+// rule); 0 for other queries.
+func (m *refModel) aggregationMinimum(collabID string, s querySpec) int {
+	most := 0
+	for _, name := range s.tables {
+		if ct := m.data.cts[m.schemaByName(collabID, name).ctID]; ct.rule == ruleAggregation {
+			most = max(most, ct.aggMin)
+		}
+	}
+	return most
+}
+
+// distinct counts the distinct values of column i in rows.
+func distinct(rows [][]string, i int) int {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		seen[r[i]] = true
+	}
+	return len(seen)
 }

@@ -223,6 +223,9 @@ func (h *harness) opStartQuery() {
 		Type: types.ProtectedQueryTypeSql, SqlParameters: params, ResultConfiguration: o.wire()})
 	cancel()
 	h.stats["StartProtectedQuery model: "+whyClass(want)]++
+	if q != nil {
+		h.stats[fmt.Sprintf("StartProtectedQuery accepted: kind %d, minimum %d, predicted %s", s.kind, h.m.aggregationMinimum(collabID, s), q.want)]++
+	}
 	agree := h.outcome("StartProtectedQuery", want, err)
 	h.validationReason(want, err)
 	if err != nil {

@@ -70,7 +70,9 @@ func (h *harness) ensureBucket(account, b string) bool {
 func (h *harness) ensureTable(owner, table string) bool {
 	d := h.m.data
 	if _, ok := d.tables[owner][queryDB+"."+table]; ok {
-		return true
+		// the world's, or one the random CreateTable made (over data-a)
+		_, world := h.m.queries.located[owner+"/"+queryDB+"."+table]
+		return world
 	}
 	if !h.ensureBucket(owner, dataBucket(owner)) {
 		return false
@@ -125,6 +127,7 @@ func (h *harness) ensureTable(owner, table string) bool {
 		return false
 	}
 	commitT()
+	h.m.queries.located[owner+"/"+queryDB+"."+table] = dataBucket(owner)
 	return true
 }
 
@@ -257,30 +260,9 @@ func (h *harness) worldTable(owner, table, msID, querier, receiver string) bool 
 	h.note(" " + short(ctID))
 	commit(ctID, name)
 
-	providers := []string{querier}
-	if h.chance(0.1) {
-		providers = []string{owner} // the querier may not run free-form queries
-	}
-	var disallowed []string
-	for _, c := range cols {
-		if c != "id" && h.chance(0.3) {
-			disallowed = append(disallowed, c)
-		}
-	}
-	h.begin("%s CreateConfiguredTableAnalysisRule %s CUSTOM providers=%v disallowed=%v (query world)", owner, short(ctID), providers, disallowed)
-	want, commitR := d.createRule(owner, ctID, ruleCustom, true, disallowed) // a column the rule names may not be dropped
-	ctx, cancel = h.ctx()
-	_, err = h.clients[owner].CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{
-		ConfiguredTableIdentifier: aws.String(ctID), AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
-		AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{
-			Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: providers, DisallowedOutputColumns: disallowed}}},
-	})
-	cancel()
-	if !h.setupCall("CreateConfiguredTableAnalysisRule", want, err) {
+	if !h.worldRule(owner, ctID, querier, cols) {
 		return false
 	}
-	commitR()
-	d.cts[ctID].providerAccts, d.cts[ctID].disallowed = providers, disallowed
 
 	ms := h.m.memberships[msID]
 	assoc := table
@@ -308,6 +290,7 @@ func (h *harness) worldTable(owner, table, msID, querier, receiver string) bool 
 		return true
 	}
 	// A collaboration analysis rule limiting the receivers.
+	rt := d.cts[ctID].rule
 	recv := []string{querier}
 	if receiver != "" && h.chance(0.5) {
 		recv = []string{receiver}
@@ -316,19 +299,82 @@ func (h *harness) worldTable(owner, table, msID, querier, receiver string) bool 
 		}
 	}
 	slices.Sort(recv)
-	h.begin("%s CreateConfiguredTableAssociationAnalysisRule %s/%s CUSTOM receivers=%v (query world)", owner, short(msID), short(ctaID), recv)
-	want = h.m.createAssociationRule(owner, msID, ctaID, ruleCustom)
+	h.begin("%s CreateConfiguredTableAssociationAnalysisRule %s/%s %s receivers=%v (query world)", owner, short(msID), short(ctaID), rt, recv)
+	want = h.m.createAssociationRule(owner, msID, ctaID, rt)
+	var pol types.ConfiguredTableAssociationAnalysisRulePolicyV1 = &types.ConfiguredTableAssociationAnalysisRulePolicyV1MemberCustom{
+		Value: types.ConfiguredTableAssociationAnalysisRuleCustom{AllowedResultReceivers: recv}}
+	if rt == ruleAggregation {
+		pol = &types.ConfiguredTableAssociationAnalysisRulePolicyV1MemberAggregation{
+			Value: types.ConfiguredTableAssociationAnalysisRuleAggregation{AllowedResultReceivers: recv}}
+	}
 	ctx, cancel = h.ctx()
 	_, err = h.clients[owner].CreateConfiguredTableAssociationAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAssociationAnalysisRuleInput{
 		MembershipIdentifier: aws.String(msID), ConfiguredTableAssociationIdentifier: aws.String(ctaID),
-		AnalysisRuleType: types.ConfiguredTableAssociationAnalysisRuleTypeCustom,
-		AnalysisRulePolicy: &types.ConfiguredTableAssociationAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAssociationAnalysisRulePolicyV1MemberCustom{
-			Value: types.ConfiguredTableAssociationAnalysisRuleCustom{AllowedResultReceivers: recv}}},
+		AnalysisRuleType:   types.ConfiguredTableAssociationAnalysisRuleType(rt),
+		AnalysisRulePolicy: &types.ConfiguredTableAssociationAnalysisRulePolicyMemberV1{Value: pol},
 	})
 	cancel()
 	if !h.setupCall("CreateConfiguredTableAssociationAnalysisRule", want, err) {
 		return false
 	}
-	d.ctas[ctaID].rules[ruleCustom] = recv
+	d.ctas[ctaID].rules[rt] = recv
+	return true
+}
+
+// worldRule gives a world table its rule: mostly CUSTOM (ANY_QUERY, the
+// querier as provider, some disallowed output columns), sometimes
+// AGGREGATION (COUNT DISTINCT id, dimension city, join column id, an
+// output minimum on id, perhaps joinRequired).
+func (h *harness) worldRule(owner, ctID, querier string, cols []string) bool {
+	d := h.m.data
+	var pol types.ConfiguredTableAnalysisRulePolicyV1
+	var providers, disallowed []string
+	typ, aggMin, joinRequired := ruleCustom, 0, false
+	if h.chance(0.3) {
+		typ, aggMin, joinRequired = ruleAggregation, 2+h.r.IntN(2), h.chance(0.5)
+		a := types.AnalysisRuleAggregation{
+			AggregateColumns: []types.AggregateColumn{{ColumnNames: []string{"id"}, Function: types.AggregateFunctionNameCountDistinct}},
+			DimensionColumns: []string{"city"}, JoinColumns: []string{"id"}, ScalarFunctions: []types.ScalarFunctions{},
+			OutputConstraints: []types.AggregationConstraint{{ColumnName: aws.String("id"), Minimum: aws.Int32(int32(aggMin)), Type: types.AggregationTypeCountDistinct}},
+		}
+		if joinRequired {
+			a.JoinRequired = types.JoinRequiredOptionQueryRunner
+		}
+		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberAggregation{Value: a}
+	} else {
+		providers = []string{querier}
+		if h.chance(0.1) {
+			providers = []string{owner} // the querier may not run free-form queries
+		}
+		for _, c := range cols {
+			if c != "id" && h.chance(0.3) {
+				disallowed = append(disallowed, c)
+			}
+		}
+		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{Value: types.AnalysisRuleCustom{
+			AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: providers, DisallowedOutputColumns: disallowed}}
+	}
+	ruleCols := disallowed // a column the rule names may not be dropped
+	if typ == ruleAggregation {
+		ruleCols = []string{"id", "city"}
+	}
+	h.begin("%s CreateConfiguredTableAnalysisRule %s %s providers=%v disallowed=%v min=%d joinRequired=%v (query world)",
+		owner, short(ctID), typ, providers, disallowed, aggMin, joinRequired)
+	want, commit := d.createRule(owner, ctID, typ, typ == ruleCustom, ruleCols)
+	ctx, cancel := h.ctx()
+	_, err := h.clients[owner].CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{
+		ConfiguredTableIdentifier: aws.String(ctID), AnalysisRuleType: types.ConfiguredTableAnalysisRuleType(typ),
+		AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: pol},
+	})
+	cancel()
+	if !h.setupCall("CreateConfiguredTableAnalysisRule", want, err) {
+		return false
+	}
+	commit()
+	ct := d.cts[ctID]
+	ct.providerAccts, ct.disallowed = providers, disallowed
+	if typ == ruleAggregation {
+		ct.aggMin, ct.joinRequired, ct.dims = aggMin, joinRequired, []string{"city"}
+	}
 	return true
 }
