@@ -36,7 +36,7 @@ func init() {
 		}, (*harness).opSetUpQueryWorld},
 		weightedOp{"StartProtectedQuery", func(h *harness) int {
 			if h.queryWorlds() > 0 {
-				return 14
+				return 20
 			}
 			return 1
 		}, (*harness).opStartQuery},
@@ -223,6 +223,15 @@ func (h *harness) opStartQuery() {
 		Type: types.ProtectedQueryTypeSql, SqlParameters: params, ResultConfiguration: o.wire()})
 	cancel()
 	h.stats["StartProtectedQuery model: "+whyClass(want)]++
+	if t := h.templateOf(s.templateARN); t != nil && h.m.memberships[t.membershipID].collabID == collabID {
+		rules := ""
+		for _, r := range t.refs {
+			if a := h.m.schemaByName(collabID, r); a != nil {
+				rules += " " + h.m.data.cts[a.ctID].rule
+			}
+		}
+		h.stats["StartProtectedQuery template of this collaboration ("+rules+") -> "+whyClass(want)]++
+	}
 	if q != nil {
 		h.stats[fmt.Sprintf("StartProtectedQuery accepted: kind %d, minimum %d, predicted %s", s.kind, h.m.aggregationMinimum(collabID, s), q.want)]++
 	}
@@ -598,4 +607,13 @@ func whyClass(o outcome) string {
 		words = append(words, w)
 	}
 	return strings.TrimSuffix(o.code, "Exception") + ": " + strings.Join(words, " ")
+}
+
+// templateOf is the model's template an ARN names, if any.
+func (h *harness) templateOf(arn string) *mTemplate {
+	_, id, found := strings.Cut(arn, "/analysistemplate/")
+	if t := h.m.data.tpls[id]; found && t != nil && arn == membershipARN(t.account, t.membershipID)+"/analysistemplate/"+id {
+		return t
+	}
+	return nil
 }

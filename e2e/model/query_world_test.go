@@ -232,6 +232,33 @@ func (h *harness) opSetUpQueryWorld() {
 			return
 		}
 	}
+	if h.chance(0.5) {
+		// A template over the world's tables, so that template queries
+		// meet CUSTOM and AGGREGATION tables of their own collaboration.
+		var refs []string
+		for _, a := range h.m.data.ctasOfCollab(h.m, collabID) {
+			refs = append(refs, a.name)
+		}
+		text := "SELECT COUNT(*) AS n FROM " + refs[0]
+		if len(refs) > 1 && h.chance(0.5) {
+			text = fmt.Sprintf("SELECT COUNT(*) AS n FROM %s a JOIN %s b ON a.id = b.id", refs[0], refs[1])
+		} else {
+			refs = refs[:1]
+		}
+		h.begin("%s CreateAnalysisTemplate %s %q (query world)", querier, short(ships[querier]), text)
+		want, commit := h.m.createTemplate(querier, ships[querier], refs)
+		ctx, cancel := h.ctx()
+		out, err := h.clients[querier].CreateAnalysisTemplate(ctx, &cleanrooms.CreateAnalysisTemplateInput{
+			MembershipIdentifier: aws.String(ships[querier]), Name: aws.String(fmt.Sprintf("qtpl-%d", h.op)), Format: types.AnalysisFormatSql,
+			Source: &types.AnalysisSourceMemberText{Value: text},
+		})
+		cancel()
+		if h.setupCall("CreateAnalysisTemplate", want, err) {
+			id := aws.ToString(out.AnalysisTemplate.Id)
+			h.note(" " + short(id))
+			commit(id, fmt.Sprintf("qtpl-%d", h.op))
+		}
+	}
 }
 
 // worldTable configures owner's queryDB.table under a CUSTOM rule and
