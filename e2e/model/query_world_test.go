@@ -12,6 +12,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
@@ -19,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"strings"
 )
 
 var worldCities = []string{"LA", "NYC", "SEA"}
@@ -42,7 +42,7 @@ func (h *harness) newTableData(table string) tableData {
 	return td
 }
 
-// step runs one call of the set-up: it reports whether the server
+// setupCall checks one call of the set-up: it reports whether the server
 // succeeded as the model predicted (the set-up stops otherwise).
 func (h *harness) setupCall(op string, want outcome, err error) bool {
 	return h.outcome(op, want, err) && err == nil
