@@ -86,7 +86,7 @@ type mQuery struct {
 	id, msID, account, collabID string
 	sql, templateARN            string
 	receivers                   []mReceiver
-	member                      bool       // a member output configuration
+	distribute                  bool       // a distribute output configuration
 	status                      string     // as the server last reported it, once the model agreed
 	want, errCode               string     // the predicted final status ("" when unknown) and error code
 	rows                        [][]string // the predicted result, header first; nil when unknown
@@ -160,10 +160,11 @@ func (s querySpec) refs() (read, out map[int][]string) {
 // outChoice is the resultConfiguration of a start: none (the membership's
 // default), an s3 location of the querier, or a member.
 type outChoice struct {
-	kind   string // "default", "s3", "member"
+	kind   string // "default", "s3", "member", "distribute"
 	bucket string // s3
 	prefix string
-	member string // member
+	member string      // member
+	locs   []outChoice // distribute: s3 and member locations
 }
 
 func (o outChoice) String() string {
@@ -172,6 +173,12 @@ func (o outChoice) String() string {
 		return "s3://" + o.bucket + "/" + o.prefix
 	case "member":
 		return "member " + o.member
+	case "distribute":
+		var l []string
+		for _, x := range o.locs {
+			l = append(l, x.String())
+		}
+		return "distribute[" + strings.Join(l, ", ") + "]"
 	}
 	return "default"
 }
@@ -200,6 +207,29 @@ func (m *refModel) receiversOf(ms *mMembership, c *mCollab, me *mMember, o outCh
 			r.bucket, r.prefix = ms.resultBucket, ms.resultPrefix
 		}
 		return []mReceiver{r}, ok()
+	}
+	if o.kind == "distribute" {
+		// The model's collaborations set no analyticsEngine: SPARK, where
+		// distribute is available (dataplane 1.8, 2.8). At most one s3
+		// location; a member named once.
+		var out []mReceiver
+		s3s := 0
+		for _, l := range o.locs {
+			if l.kind == "s3" {
+				if s3s++; s3s > 1 {
+					return nil, invalidConfig("distribute names two s3 locations (dataplane 1.8)")
+				}
+			}
+			r, want := m.receiversOf(ms, c, me, l)
+			if want.code != codeOK {
+				return nil, want
+			}
+			if l.kind == "member" && slices.ContainsFunc(out, func(x mReceiver) bool { return !x.direct && x.account == l.member }) {
+				return nil, invalidConfig("distribute names member " + l.member + " twice")
+			}
+			out = append(out, r...)
+		}
+		return out, ok()
 	}
 	if o.member == ms.account {
 		return nil, invalidConfig("the querier names itself as a member output (decisions)")
@@ -244,7 +274,7 @@ func (m *refModel) startQuery(caller, msID string, o outChoice, s querySpec) (ou
 		return want, nil
 	}
 	q := &mQuery{msID: msID, account: caller, collabID: c.id, sql: s.sql, templateARN: s.templateARN,
-		receivers: recv, member: o.kind == "member"}
+		receivers: recv, distribute: o.kind == "distribute"}
 	if why := m.refusal(caller, c, recv, s); why != "" {
 		return invalidQuery(why), nil
 	}

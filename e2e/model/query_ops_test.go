@@ -170,10 +170,28 @@ func (h *harness) randomOut(caller, collabID string) outChoice {
 		// FAILED at run time (decisions, Isolation at run time)
 		return outChoice{kind: "s3", bucket: pick(h, []string{resultBucket(pick(h, accounts)), "results-bucket"})}
 	}
-	o := outChoice{kind: "member", member: pick(h, accounts)}
-	if c := h.m.collabs[collabID]; c != nil && h.chance(0.8) {
-		o.member = pick(h, c.rows).account
+	member := func() outChoice {
+		o := outChoice{kind: "member", member: pick(h, accounts)}
+		if c := h.m.collabs[collabID]; c != nil && h.chance(0.8) {
+			o.member = pick(h, c.rows).account
+		}
+		return o
 	}
+	if x < 0.88 {
+		return member()
+	}
+	// distribute: the querier's s3 location and/or members
+	o := outChoice{kind: "distribute"}
+	if h.chance(0.7) {
+		o.locs = append(o.locs, outChoice{kind: "s3", bucket: resultBucket(caller), prefix: "dist/"})
+	}
+	for n := 1 + h.r.IntN(2); n > 0; n-- {
+		o.locs = append(o.locs, member())
+	}
+	if h.chance(0.1) {
+		o.locs = append(o.locs, outChoice{kind: "s3", bucket: resultBucket(caller)}) // a second s3 location: invalid
+	}
+	h.r.Shuffle(len(o.locs), func(i, j int) { o.locs[i], o.locs[j] = o.locs[j], o.locs[i] })
 	return o
 }
 
@@ -188,6 +206,18 @@ func (o outChoice) wire() *types.ProtectedQueryResultConfiguration {
 	case "member":
 		return &types.ProtectedQueryResultConfiguration{OutputConfiguration: &types.ProtectedQueryOutputConfigurationMemberMember{
 			Value: types.ProtectedQueryMemberOutputConfiguration{AccountId: aws.String(o.member)}}}
+	case "distribute":
+		var locs []types.ProtectedQueryDistributeOutputConfigurationLocation
+		for _, l := range o.locs {
+			switch w := l.wire().OutputConfiguration.(type) {
+			case *types.ProtectedQueryOutputConfigurationMemberS3:
+				locs = append(locs, &types.ProtectedQueryDistributeOutputConfigurationLocationMemberS3{Value: w.Value})
+			case *types.ProtectedQueryOutputConfigurationMemberMember:
+				locs = append(locs, &types.ProtectedQueryDistributeOutputConfigurationLocationMemberMember{Value: w.Value})
+			}
+		}
+		return &types.ProtectedQueryResultConfiguration{OutputConfiguration: &types.ProtectedQueryOutputConfigurationMemberDistribute{
+			Value: types.ProtectedQueryDistributeOutputConfiguration{Locations: locs}}}
 	}
 	return nil
 }
@@ -233,7 +263,7 @@ func (h *harness) opStartQuery() {
 		h.stats["StartProtectedQuery template of this collaboration ("+rules+") -> "+whyClass(want)]++
 	}
 	if q != nil {
-		h.stats[fmt.Sprintf("StartProtectedQuery accepted: kind %d, minimum %d, predicted %s", s.kind, h.m.aggregationMinimum(collabID, s), q.want)]++
+		h.stats[fmt.Sprintf("StartProtectedQuery accepted: kind %d, minimum %d, out %s, predicted %s", s.kind, h.m.aggregationMinimum(collabID, s), o.kind, q.want)]++
 	}
 	agree := h.outcome("StartProtectedQuery", want, err)
 	h.validationReason(want, err)
@@ -361,16 +391,30 @@ func (h *harness) checkQueryView(q *mQuery, got *types.ProtectedQuery, querier b
 			for _, m := range o.Value {
 				gotOut = append(gotOut, "member "+aws.ToString(m.AccountId))
 			}
+		case *types.ProtectedQueryOutputMemberDistribute:
+			gotOut = []string{"distribute"}
+			if o.Value.S3 != nil {
+				gotOut = append(gotOut, aws.ToString(o.Value.S3.Location))
+			}
+			for _, m := range o.Value.MemberList {
+				gotOut = append(gotOut, "member "+aws.ToString(m.AccountId))
+			}
 		}
 	}
-	var wantOut []string
+	// The s3 location first, then the members in request order (the
+	// model's ProtectedQueryOutput shapes).
+	var wantOut, members []string
+	if q.distribute {
+		wantOut = []string{"distribute"}
+	}
 	for _, r := range q.receivers {
 		if r.direct {
 			wantOut = append(wantOut, "s3://"+r.bucket+"/"+r.resultPrefix(q.id))
 		} else {
-			wantOut = append(wantOut, "member "+r.account)
+			members = append(members, "member "+r.account)
 		}
 	}
+	wantOut = append(wantOut, members...)
 	h.same("result.output of "+short(q.id), wantOut, gotOut)
 }
 
