@@ -45,7 +45,7 @@ type mCT struct {
 	id, account, name string
 	db, table         string
 	cols              []string
-	rule              string   // "", LIST or CUSTOM
+	rule              string   // "", LIST, CUSTOM or (query worlds) AGGREGATION
 	providers         bool     // CUSTOM: allowedAnalysisProviders non-empty
 	ruleCols          []string // the columns the rule names
 	// CUSTOM: the allowedAnalysisProviders and disallowedOutputColumns
