@@ -45,9 +45,17 @@ type mCT struct {
 	id, account, name string
 	db, table         string
 	cols              []string
-	rule              string   // "", LIST or CUSTOM
+	rule              string   // "", LIST, CUSTOM or (query worlds) AGGREGATION
 	providers         bool     // CUSTOM: allowedAnalysisProviders non-empty
 	ruleCols          []string // the columns the rule names
+	// CUSTOM: the allowedAnalysisProviders and disallowedOutputColumns
+	// (queries need them, query_model_test.go).
+	providerAccts, disallowed []string
+	// AGGREGATION (query worlds only): COUNT_DISTINCT of id, city as
+	// the dimension, id as the join column, the output minimum on id.
+	aggMin       int
+	joinRequired bool
+	dims         []string
 }
 
 type mCTA struct {
@@ -604,7 +612,7 @@ func (d *dataModel) updateColumns(caller, id string, cols []string) outcome {
 	if ct.rule != "" {
 		for _, c := range ct.ruleCols {
 			if !slices.Contains(cols, c) {
-				return fail(codeValidation, "the LIST rule uses dropped column "+c+" (decisions)")
+				return fail(codeValidation, "the rule (LIST columns, CUSTOM disallowedOutputColumns) names dropped column "+c+" (decisions)")
 			}
 		}
 	}

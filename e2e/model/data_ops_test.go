@@ -495,7 +495,7 @@ func (h *harness) opCreateRule() {
 		cols = ct.cols
 	}
 	var pol types.ConfiguredTableAnalysisRulePolicyV1
-	var ruleCols []string
+	var ruleCols, provAccts []string
 	if typ == ruleList {
 		ruleCols = cols
 		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberList{Value: types.AnalysisRuleList{JoinColumns: cols[:1], ListColumns: cols[1:]}}
@@ -504,6 +504,7 @@ func (h *harness) opCreateRule() {
 		if providers {
 			c.AllowedAnalysisProviders = []string{pick(h, accounts)}
 		}
+		provAccts = c.AllowedAnalysisProviders
 		pol = &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{Value: c}
 	}
 	h.begin("%s CreateConfiguredTableAnalysisRule %s %s providers=%v", caller, short(id), typ, providers && typ == ruleCustom)
@@ -519,6 +520,9 @@ func (h *harness) opCreateRule() {
 		return
 	}
 	commit()
+	if ct := h.m.data.cts[id]; ct != nil {
+		ct.providerAccts, ct.disallowed = provAccts, nil
+	}
 	if agree {
 		h.same("CreateConfiguredTableAnalysisRule result", id+"/"+typ, aws.ToString(out.AnalysisRule.ConfiguredTableId)+"/"+string(out.AnalysisRule.Type))
 	}
@@ -562,6 +566,8 @@ func (h *harness) opDeleteRule() {
 	if err == nil {
 		if ct := h.m.data.cts[id]; ct != nil {
 			ct.rule, ct.providers, ct.ruleCols = "", false, nil
+			ct.providerAccts, ct.disallowed = nil, nil
+			ct.aggMin, ct.joinRequired, ct.dims = 0, false, nil
 		}
 	}
 }

@@ -158,6 +158,9 @@ type mMembership struct {
 	status                string
 	queryLog              string
 	hasResult, resultRole bool
+	// resultBucket and resultPrefix are where the default result
+	// configuration sends results (queries need them, query_model_test.go).
+	resultBucket, resultPrefix string
 }
 
 type refModel struct {
@@ -168,6 +171,7 @@ type refModel struct {
 	shipIDs     []string // every membership id ever created, in order (gone ones too)
 	tags        map[string]map[string]string
 	data        *dataModel
+	queries     *queryModel
 }
 
 func newModel(q quotas) *refModel {
@@ -177,6 +181,7 @@ func newModel(q quotas) *refModel {
 		memberships: map[string]*mMembership{},
 		tags:        map[string]map[string]string{},
 		data:        newDataModel(),
+		queries:     newQueryModel(),
 	}
 }
 
@@ -616,6 +621,9 @@ func (m *refModel) createMembership(caller, id string, st settings, tags map[str
 		r.status, r.membershipID = stActive, msID
 		m.memberships[msID] = &mMembership{id: msID, account: caller, collabID: id, status: msActive,
 			queryLog: st.queryLog, hasResult: st.result, resultRole: st.result && st.resultRole}
+		if st.result {
+			m.memberships[msID].resultBucket, m.memberships[msID].resultPrefix = defaultResultBucket, defaultResultPrefix
+		}
 		m.shipIDs = append(m.shipIDs, msID)
 		if len(tags) > 0 {
 			m.tags[membershipARN(caller, msID)] = cloneTags(tags)
@@ -682,6 +690,7 @@ func (m *refModel) updateMembership(caller, id string, st settings) (outcome, fu
 		}
 		if st.result {
 			ms.hasResult, ms.resultRole = true, st.resultRole
+			ms.resultBucket, ms.resultPrefix = defaultResultBucket, defaultResultPrefix
 		}
 	}
 	ms, o := m.ownMembership(caller, id)

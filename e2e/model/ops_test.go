@@ -451,7 +451,7 @@ func resultConfig(st settings) *types.MembershipProtectedQueryResultConfiguratio
 	}
 	rc := &types.MembershipProtectedQueryResultConfiguration{
 		OutputConfiguration: &types.MembershipProtectedQueryOutputConfigurationMemberS3{Value: types.ProtectedQueryS3OutputConfiguration{
-			Bucket: aws.String("results-bucket"), ResultFormat: types.ResultFormatCsv, KeyPrefix: aws.String("out/"),
+			Bucket: aws.String(defaultResultBucket), ResultFormat: types.ResultFormatCsv, KeyPrefix: aws.String(defaultResultPrefix),
 		}},
 	}
 	if st.resultRole {

@@ -83,6 +83,7 @@ func TestRandomizedAgainstReferenceModel(t *testing.T) {
 func (h *harness) audit(final bool) {
 	h.t.Helper()
 	h.auditData(final)
+	h.auditQueries(final)
 	for _, a := range accounts {
 		h.begin("audit: %s ListCollaborations", a)
 		cs, err := h.allCollaborations(a, "")
