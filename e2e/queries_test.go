@@ -238,6 +238,18 @@ func TestQueryRefusedByRules(t *testing.T) {
 	if err != nil || len(list.ProtectedQueries) != 0 {
 		t.Errorf("refused queries were recorded: %+v, %v", list, err)
 	}
+	// A template runs only over tables whose custom rule lists it: these
+	// are under aggregation rules (found by the model test).
+	tmpl, err := w.A.cr.CreateAnalysisTemplate(t.Context(), &cleanrooms.CreateAnalysisTemplateInput{MembershipIdentifier: aws.String(w.mA),
+		Name: aws.String("cities"), Format: types.AnalysisFormatSql, Source: &types.AnalysisSourceMemberText{Value: cityQuery}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.A.cr.StartProtectedQuery(t.Context(), &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
+		Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{AnalysisTemplateArn: tmpl.AnalysisTemplate.Arn}})
+	if ve := wantValidation(t, err); ve != nil && (ve.Reason != types.ValidationExceptionReasonInvalidQuery || !strings.Contains(aws.ToString(ve.Message), "analysis template")) {
+		t.Errorf("template over aggregation tables: %s %q", ve.Reason, aws.ToString(ve.Message))
+	}
 	// B cannot query at all.
 	_, err = w.B.cr.StartProtectedQuery(t.Context(), &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mB),
 		Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{QueryString: aws.String(cityQuery)}})

@@ -148,7 +148,7 @@ func (h *harness) randomQuery(collabID string) querySpec {
 	// that names none.
 	arn := ""
 	if ids := h.m.data.tplIDs; len(ids) > 0 && h.chance(0.8) {
-		if t := h.m.data.tpls[pick(h, ids)]; t != nil && !h.onAggregationTable(t, collabID) {
+		if t := h.m.data.tpls[pick(h, ids)]; t != nil {
 			arn = membershipARN(t.account, t.membershipID) + "/analysistemplate/" + t.id
 		}
 	}
@@ -677,23 +677,4 @@ func (h *harness) noForeignResult(q *mQuery) {
 			h.diverge("query %s of %s wrote %v into %s's bucket %s", short(q.id), r.account, keys, owner, r.bucket)
 		}
 	}
-}
-
-// onAggregationTable: the template is of this collaboration and reads a
-// table under an AGGREGATION rule. Such starts are kept out of the random
-// mix: FINDING (model helper, issue 8) — the server admits and runs an
-// analysis template over AGGREGATION tables (SUCCESS), whereas dataplane
-// §1.8 step 3 and §2.4 admit a template only when the custom rule of
-// every table it reads lists it in allowedAnalyses (INVALID_QUERY). The
-// model predicts the spec; put these starts back once the server agrees.
-func (h *harness) onAggregationTable(t *mTemplate, collabID string) bool {
-	if ms := h.m.memberships[t.membershipID]; ms == nil || ms.collabID != collabID {
-		return false
-	}
-	for _, r := range t.refs {
-		if a := h.m.schemaByName(collabID, r); a != nil && h.m.data.cts[a.ctID].rule == ruleAggregation {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@
 package query
 
 import (
+	"context"
 	"testing"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -139,4 +140,19 @@ func TestAggregationQuotedNames(t *testing.T) {
 	}
 	_, err = plan(t, p, `SELECT "loyalty number", COUNT(*) FROM flight_history GROUP BY 1`, tables)
 	wantRefusal(t, err, "aggregation rule", "loyalty number", "flight_history", "join column")
+}
+
+// TestTemplateOnlyUnderCustomRules: an analysis template runs only over
+// tables whose custom rule lists it; aggregation and list rules list no
+// templates (dataplane spec 1.8 step 3; found by the model test).
+func TestTemplateOnlyUnderCustomRules(t *testing.T) {
+	p := fixtures(t)
+	ctx := context.Background()
+	st, err := Prepare(ctx, p, "SELECT city, COUNT(DISTINCT u.user_id) FROM users u JOIN purchases p ON u.user_id = p.user_id GROUP BY city", nil, []cleanrooms.TemplateParameter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Check(ctx, p, st, Context{QuerierAccountID: querier, Tables: aggTables(),
+		TemplateARN: "arn:aws:cleanrooms:us-east-1:111111111111:membership/m/analysistemplate/t"})
+	wantRefusal(t, err, "aggregation rule", "analysis template", "custom analysis rule")
 }

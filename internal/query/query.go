@@ -146,6 +146,12 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
+	if c.TemplateARN != "" && ruleType != cleanrooms.RuleCustom {
+		// Only a custom rule lists the templates it allows (dataplane
+		// spec 1.8 step 3, 2.4): no template runs over other tables.
+		return nil, refusef("%s rule: table %s does not allow analysis templates; only a custom analysis rule lists the templates it allows",
+			strings.ToLower(ruleType), st.tables[0])
+	}
 	switch ruleType {
 	case cleanrooms.RuleAggregation:
 		err = checkAggregation(node, c)
