@@ -46,6 +46,9 @@ func rewriteTree(v any) (any, bool, error) {
 				}
 			}
 		}
+		if str(v, "class") == "CAST" {
+			return rewriteIntegralCast(v), false, nil // changed in place
+		}
 		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
 			n, err := rewriteFunction(v)
 			if err != nil {
@@ -172,6 +175,10 @@ func rewriteFunction(e obj) (obj, error) {
 			return newDecimalCast(args[1], 18, 3), nil
 		}
 		return newCast(args[1], typ), nil
+	case "trunc":
+		return rewriteTrunc(e, args)
+	case "substring", "substr":
+		return rewriteSubstring(e, args)
 	case "every":
 		return renamed(e, "bool_and"), nil
 	case "collect_list", "collect_set":
