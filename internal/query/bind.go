@@ -36,8 +36,8 @@ type segment struct {
 // Refusal (DuckDB would reject it too, but the parameter pass must not
 // guess where it ends). With spark, text is the author's Spark SQL: its
 // string literals take backslash escapes (and r'raw' ones none), and each
-// comes back as the standard SQL literal of its value ('O\'Brien' →
-// 'O''Brien'), so that DuckDB reads exactly that value. Without spark,
+// comes back as the standard SQL literal of its value (a quote doubled,
+// a backslash as itself), so that DuckDB reads exactly that value. Without spark,
 // text is what that pass wrote: standard literals only. Comments are read
 // as DuckDB reads them (a line comment ends at \n or \r, block comments
 // nest), and dollar-quoted strings, which DuckDB has and Spark does not,
