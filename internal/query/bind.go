@@ -44,7 +44,8 @@ type segment struct {
 // are refused: the parameter pass must see the same strings and comments
 // as the parser, or a bound value could end one.
 func split(text string, spark bool) ([]segment, error) {
-	var segs []segment
+	segs := make([]segment, 0, 8) // most queries have a few literals: one allocation
+
 	start := 0
 	flush := func(i int) {
 		if i > start {
@@ -72,11 +73,7 @@ func split(text string, spark bool) ([]segment, error) {
 			if prefixed(text, i) {
 				return nil, refusef("the query has a prefixed string literal (E'...' or U&'...') at offset %d, which Spark SQL does not have", i-1)
 			}
-			value, end, err := sparkString(text, i)
-			if err != nil {
-				return nil, err
-			}
-			lit, err := standardLiteral(value)
+			lit, end, err := sparkLiteral(text, i)
 			if err != nil {
 				return nil, err
 			}

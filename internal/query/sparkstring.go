@@ -13,6 +13,33 @@ import (
 // themselves, so the text pass decodes each literal and writes its value
 // back as a standard literal.
 
+// sparkLiteral reads the Spark literal whose opening quote is at text[i]
+// and returns its standard SQL literal and the offset just past its
+// closing quote. A literal without backslashes is already standard.
+func sparkLiteral(text string, i int) (string, int, error) {
+	for j := i + 1; j < len(text); j++ {
+		switch text[j] {
+		case '\\':
+			v, end, err := sparkString(text, i)
+			if err != nil {
+				return "", 0, err
+			}
+			lit, err := standardLiteral(v)
+			return lit, end, err
+		case '\'':
+			if j+1 < len(text) && text[j+1] == '\'' {
+				j++
+				continue
+			}
+			if strings.IndexByte(text[i:j], 0) >= 0 {
+				return "", 0, errNUL
+			}
+			return text[i : j+1], j + 1, nil
+		}
+	}
+	return "", 0, refusef("the query has an unterminated quote at offset %d", i)
+}
+
 // sparkString reads the literal whose opening quote is at text[i] and
 // returns its value and the offset just past its closing quote.
 func sparkString(text string, i int) (string, int, error) {
@@ -113,10 +140,12 @@ func sparkString(text string, i int) (string, int, error) {
 // literal of the query text, so one is refused.
 func standardLiteral(v string) (string, error) {
 	if strings.IndexByte(v, 0) >= 0 {
-		return "", refusef("a string literal holds a NUL character, which is not supported")
+		return "", errNUL
 	}
 	return quote(v), nil
 }
+
+var errNUL = refusef("a string literal holds a NUL character, which is not supported")
 
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
