@@ -357,9 +357,18 @@ func partOf(e obj) string {
 	return ""
 }
 
-// withDatePart turns a bare date-part keyword argument into a string.
+// withDatePart turns a bare date-part keyword argument into a string, and
+// a string one spelt the Spark or Redshift way ('MM', 'YYYY', 'DD') into
+// DuckDB's name for it.
 func withDatePart(e obj, name string, args []obj) (obj, error) {
-	if datePartArg(name, args) == 0 {
+	respelt := false
+	if len(args) >= 2 {
+		if s, ok := stringConst(args[0]); ok {
+			p := datePart(s)
+			respelt = p != "" && p != s
+		}
+	}
+	if datePartArg(name, args) == 0 || respelt {
 		p := partOf(args[0])
 		args[0] = newConstant("VARCHAR", p)
 		l := make([]any, len(args))

@@ -37,6 +37,19 @@ func TestSparkTrunc(t *testing.T) {
 	}
 }
 
+// Spark's date_trunc(fmt, ts) takes 'YYYY', 'YY', 'MM', 'MON', 'DD', which
+// DuckDB's does not know.
+func TestSparkDateTruncFormats(t *testing.T) {
+	got := planRows(t, `SELECT date_trunc('YYYY', TIMESTAMP '2024-05-17 10:11:12')::VARCHAR, date_trunc('yy', DATE '2024-05-17')::VARCHAR,
+		date_trunc('MM', TIMESTAMP '2024-05-17 10:11:12')::VARCHAR, date_trunc('DD', TIMESTAMP '2024-05-17 10:11:12')::VARCHAR,
+		date_trunc('HOUR', TIMESTAMP '2024-05-17 10:11:12')::VARCHAR, date_trunc(month, DATE '2024-05-17')::VARCHAR FROM customers WHERE id = 1`)
+	want := [][]string{{"2024-01-01 00:00:00", "2024-01-01 00:00:00", "2024-05-01 00:00:00", "2024-05-17 00:00:00",
+		"2024-05-17 10:00:00", "2024-05-01 00:00:00"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("date_trunc (-want +got):\n%s", d)
+	}
+}
+
 // sparkSubstring is Spark's UTF8String.substringSQL (on ASCII text).
 func sparkSubstring(s string, pos, length int) string {
 	n := len(s)
