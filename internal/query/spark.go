@@ -49,6 +49,13 @@ func rewriteTree(v any) (any, bool, error) {
 		if str(v, "class") == "CAST" {
 			return rewriteIntegralCast(v), false, nil // changed in place
 		}
+		if str(v, "class") == "FUNCTION" && boolean(v, "is_operator") {
+			if n, ok := rewriteLike(v); ok {
+				n["alias"] = v["alias"]
+				return n, true, nil
+			}
+			return v, false, nil
+		}
 		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
 			n, err := rewriteFunction(v)
 			if err != nil {

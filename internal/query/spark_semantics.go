@@ -194,3 +194,23 @@ func newConstantNull() obj {
 	delete(v, "value")
 	return c
 }
+
+// likeEscapes are DuckDB's LIKE operators and the functions that take an
+// escape character.
+var likeEscapes = map[string]string{"~~": "like_escape", "!~~": "not_like_escape", "~~*": "ilike_escape", "!~~*": "not_ilike_escape"}
+
+// rewriteLike (an operator's replacement, if any): Spark's LIKE escapes with a backslash by default ('a\_b'
+// matches a_b only); DuckDB's LIKE has no escape character unless told.
+// A literal pattern without a backslash means the same in both and keeps
+// DuckDB's operator (which DuckDB optimises into prefix/contains tests).
+func rewriteLike(e obj) (obj, bool) {
+	fn, ok := likeEscapes[str(e, "function_name")]
+	args := objs(e, "children")
+	if !ok || len(args) != 2 {
+		return nil, false
+	}
+	if p, ok := stringConst(args[1]); ok && !strings.Contains(p, `\`) {
+		return nil, false
+	}
+	return newFunction(fn, false, args[0], args[1], newConstant("VARCHAR", `\`)), true
+}

@@ -123,3 +123,15 @@ func TestSparkIntegralCast(t *testing.T) {
 		t.Errorf("casts (-want +got):\n%s", d)
 	}
 }
+
+// Spark's LIKE escapes with a backslash by default; DuckDB's only with
+// ESCAPE. The Spark literal 'a\\_b' is the pattern a\_b, as is 'a\_b'.
+func TestSparkLikeEscape(t *testing.T) {
+	got := planRows(t, `SELECT 'a_b' LIKE 'a\\_b', 'axb' LIKE 'a\\_b', 'a_b' LIKE 'a\_b', 'axb' NOT LIKE 'a\_b', '50%' LIKE '50\%',
+		'500' LIKE '50\%', 'A_B' ILIKE 'a\_b', 'AxB' NOT ILIKE 'a\_b', 'a\\b' LIKE 'a\\\\b', 'axb' LIKE 'a_b', v.s LIKE v.p, v.s LIKE 'x!_' ESCAPE '!'
+		FROM customers c, (VALUES ('axb', 'a\_b')) v(s, p) WHERE c.id = 1`)
+	want := [][]string{{"true", "false", "true", "true", "true", "false", "true", "true", "true", "true", "false", "false"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("LIKE (-want +got):\n%s", d)
+	}
+}
