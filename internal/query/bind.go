@@ -69,6 +69,18 @@ func split(text string, spark bool) ([]segment, error) {
 			}
 			segs = append(segs, segment{segString, lit})
 			i, start = end, end
+		case c == '\'' && bitPrefix(text, i):
+			// X'..' and B'..': DuckDB ends them at the next quote, a
+			// doubled one included; so does this pass (hex and bit
+			// digits hold neither quotes nor backslashes anyway).
+			end := strings.IndexByte(text[i+1:], '\'')
+			if end < 0 {
+				return nil, refusef("the query has an unterminated quote at offset %d", i)
+			}
+			end += i + 2
+			flush(i)
+			segs = append(segs, segment{segString, text[i:end]})
+			i, start = end, end
 		case c == '\'' && spark:
 			if prefixed(text, i) {
 				return nil, refusef("the query has a prefixed string literal (E'...' or U&'...') at offset %d, which Spark SQL does not have", i-1)
@@ -161,6 +173,11 @@ func prefixed(text string, i int) bool {
 		return true
 	}
 	return i > 1 && text[i-1] == '&' && (text[i-2] == 'u' || text[i-2] == 'U') && standalone(i-3)
+}
+
+// bitPrefix reports whether the quote at i opens an X'..' or B'..' string.
+func bitPrefix(text string, i int) bool {
+	return i > 0 && strings.IndexByte("xXbB", text[i-1]) >= 0 && (i < 2 || !isIdentPart(text[i-2]) && text[i-2] != '$')
 }
 
 // closeQuote returns the offset just past the quote q closing a quoted

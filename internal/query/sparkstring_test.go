@@ -33,6 +33,8 @@ func TestSparkStringLiterals(t *testing.T) {
 		{"a line comment ends at CR", "SELECT 1 -- c\r, :city", "SELECT 1 -- c\r, 'LA'"},
 		{"block comments nest", `SELECT /* a /* b */ :city */ :city`, `SELECT /* a /* b */ :city */ 'LA'`},
 		{"a bound literal stays a separate word", `SELECT E:city, r:city, U&:city`, `SELECT E 'LA', r 'LA', U& 'LA'`},
+		{"X and B strings end at the next quote, as in DuckDB", `SELECT X'a''' , :city, ' x', b'1', xb'\''`,
+			`SELECT X'a''' , 'LA', ' x', b'1', xb''''`},
 		{"dollars in identifiers and parameters", `SELECT a$b$, $1 FROM t`, `SELECT a$b$, $1 FROM t`},
 	}
 	for _, tc := range tests {
