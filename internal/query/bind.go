@@ -69,18 +69,6 @@ func split(text string, spark bool) ([]segment, error) {
 			}
 			segs = append(segs, segment{segString, lit})
 			i, start = end, end
-		case c == '\'' && bitPrefix(text, i):
-			// X'..' and B'..': DuckDB ends them at the next quote, a
-			// doubled one included; so does this pass (hex and bit
-			// digits hold neither quotes nor backslashes anyway).
-			end := strings.IndexByte(text[i+1:], '\'')
-			if end < 0 {
-				return nil, refusef("the query has an unterminated quote at offset %d", i)
-			}
-			end += i + 2
-			flush(i)
-			segs = append(segs, segment{segString, text[i:end]})
-			i, start = end, end
 		case c == '\'' && spark:
 			if prefixed(text, i) {
 				return nil, refusef("the query has a prefixed string literal (E'...' or U&'...') at offset %d, which Spark SQL does not have", i-1)
@@ -149,13 +137,12 @@ func closeComment(text string, from int) int {
 	return -1
 }
 
-// dollarQuote reports whether the $ at i opens a dollar-quoted string
-// ($$ or $tag$) for DuckDB: not inside an identifier (where $ is a
-// letter), and followed by an optional tag and a $. $1 is a parameter.
+// dollarQuote reports whether the $ at i may open a dollar-quoted string
+// ($$ or $tag$) for DuckDB: followed by an optional tag and a $. Inside
+// an identifier a $ is a letter for DuckDB, but after a number (1$$x$$)
+// it is not, and telling them apart is the lexer's business: Spark
+// identifiers have no $, so any $tag$ is refused. $1 is a parameter.
 func dollarQuote(text string, i int) bool {
-	if i > 0 && (isIdentPart(text[i-1]) || text[i-1] == '$') {
-		return false
-	}
 	j := i + 1
 	if j < len(text) && isIdentStart(text[j]) {
 		for j < len(text) && isIdentPart(text[j]) {
@@ -173,11 +160,6 @@ func prefixed(text string, i int) bool {
 		return true
 	}
 	return i > 1 && text[i-1] == '&' && (text[i-2] == 'u' || text[i-2] == 'U') && standalone(i-3)
-}
-
-// bitPrefix reports whether the quote at i opens an X'..' or B'..' string.
-func bitPrefix(text string, i int) bool {
-	return i > 0 && strings.IndexByte("xXbB", text[i-1]) >= 0 && (i < 2 || !isIdentPart(text[i-2]) && text[i-2] != '$')
 }
 
 // closeQuote returns the offset just past the quote q closing a quoted
@@ -229,6 +211,12 @@ func bindText(text string, params map[string]string, declared []cleanrooms.Templ
 			// but a double quote inside must be doubled.
 			inner := strings.ReplaceAll(s.text[1:len(s.text)-1], "``", "`")
 			b.WriteString(`"` + strings.ReplaceAll(inner, `"`, `""`) + `"`)
+		case segString:
+			// A literal always stands apart from a word before it: E'..',
+			// U&'..', X'..', B'..' (also after a number: 1E'..') would make
+			// DuckDB read it, or find its end, otherwise than this pass.
+			spaceAfterWord(&b)
+			b.WriteString(s.text)
 		default:
 			b.WriteString(s.text)
 		}
@@ -259,15 +247,21 @@ func bindCode(b *strings.Builder, code string, params map[string]string, declare
 		if err != nil {
 			return err
 		}
-		// E'..', U&'..', r'..' would make DuckDB read the literal
-		// otherwise: a prefix stays a separate word.
-		if out := b.String(); out != "" && (isIdentPart(out[len(out)-1]) || out[len(out)-1] == '&') {
-			b.WriteByte(' ')
-		}
+		spaceAfterWord(b) // E:p must not become an E'..' string
 		b.WriteString(lit)
 		i = j - 1
 	}
 	return nil
+}
+
+// spaceAfterWord writes a space if b ends in a character that could be
+// a string prefix (a letter, digit, _, $ or the & of U&).
+func spaceAfterWord(b *strings.Builder) {
+	if out := b.String(); out != "" {
+		if c := out[len(out)-1]; isIdentPart(c) || c == '$' || c == '&' {
+			b.WriteByte(' ')
+		}
+	}
 }
 
 func bindParam(name string, params map[string]string, declared []cleanrooms.TemplateParameter) (string, error) {

@@ -25,17 +25,18 @@ func TestSparkStringLiterals(t *testing.T) {
 		{"unknown escape is the character", `SELECT '\q\é\u12'`, `SELECT 'qéu12'`},
 		{"LIKE escapes are kept", `SELECT 'a\%b\_c'`, `SELECT 'a\%b\_c'`},
 		{"raw strings", `SELECT r'C:\new', R"a\b'c"`, `SELECT 'C:\new', 'a\b''c'`},
-		{"a word ending in r is not a raw prefix", `SELECT var'x\'y'`, `SELECT var'x''y'`},
-		{"typed literals", `SELECT DATE'2024-01-01', x'0A'`, `SELECT DATE'2024-01-01', x'0A'`},
+		{"a word ending in r is not a raw prefix", `SELECT var'x\'y'`, `SELECT var 'x''y'`},
+		{"typed literals", `SELECT DATE'2024-01-01', DATE '2024-01-02'`, `SELECT DATE '2024-01-01', DATE '2024-01-02'`},
 		{"double quotes stay identifiers", `SELECT "a\" FROM t`, `SELECT "a\" FROM t`},
 		{"an escaped quote does not end the string", `SELECT 'x\' -- :city', :city`, `SELECT 'x'' -- :city', 'LA'`},
 		{"nor does it open a comment", `SELECT 'x\' /* ', :city`, `SELECT 'x'' /* ', 'LA'`},
 		{"a line comment ends at CR", "SELECT 1 -- c\r, :city", "SELECT 1 -- c\r, 'LA'"},
 		{"block comments nest", `SELECT /* a /* b */ :city */ :city`, `SELECT /* a /* b */ :city */ 'LA'`},
 		{"a bound literal stays a separate word", `SELECT E:city, r:city, U&:city`, `SELECT E 'LA', r 'LA', U& 'LA'`},
-		{"X and B strings end at the next quote, as in DuckDB", `SELECT X'a''' , :city, ' x', b'1', xb'\''`,
-			`SELECT X'a''' , 'LA', ' x', b'1', xb''''`},
-		{"dollars in identifiers and parameters", `SELECT a$b$, $1 FROM t`, `SELECT a$b$, $1 FROM t`},
+		{"X, B and N strings are Spark strings, apart from their prefix", `SELECT X'a''' , :city, ' x', b'1', N'\'', 1x'2', xb'\''`,
+			`SELECT X 'a''' , 'LA', ' x', b '1', N '''', 1x '2', xb ''''`},
+		{"a number before a prefix", `SELECT 1E:city, 1.5E'\\' , :city`, `SELECT 1E 'LA', 1.5E '\' , 'LA'`},
+		{"dollars in identifiers and parameters", `SELECT a$b, $1, $x FROM t`, `SELECT a$b, $1, $x FROM t`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +57,8 @@ func TestSparkStringLiterals(t *testing.T) {
 		{"U& string", `SELECT u&'a'`, "prefixed string literal"},
 		{"dollar quotes", `SELECT $$ :city $$`, "dollar-quoted"},
 		{"tagged dollar quotes", `SELECT $t$ :city $t$`, "dollar-quoted"},
+		{"dollar quotes after a number", `SELECT 1$$ :city $$`, "dollar-quoted"},
+		{"dollar quotes after a word", `SELECT a$$ :city $$`, "dollar-quoted"},
 		{"unterminated nested comment", `SELECT /* /* */ :city`, "unterminated comment"},
 	}
 	for _, tc := range refused {
