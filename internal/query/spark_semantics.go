@@ -24,7 +24,7 @@ func rewriteTrunc(e obj, args []obj) (obj, error) {
 		return e, nil
 	}
 	part := map[string]string{"YEAR": "year", "YYYY": "year", "YY": "year", "QUARTER": "quarter",
-		"MONTH": "month", "MM": "month", "MON": "month", "WEEK": "week"}[strings.ToUpper(strings.TrimSpace(f))]
+		"MONTH": "month", "MM": "month", "MON": "month", "WEEK": "week"}[strings.ToUpper(f)]
 	if part == "" {
 		// Spark returns NULL for a format it does not know.
 		return newCast(newConstantNull(), "DATE"), nil

@@ -28,7 +28,7 @@ func TestSparkTrunc(t *testing.T) {
 	got := planRows(t, `SELECT trunc(DATE '2024-05-17', 'MM')::VARCHAR, trunc(DATE '2024-05-17', 'year')::VARCHAR,
 		trunc('2024-05-17', 'QUARTER')::VARCHAR, trunc(TIMESTAMP '2024-05-17 10:11:12', 'week')::VARCHAR,
 		trunc(DATE '2024-05-17', 'Mon')::VARCHAR, trunc(DATE '2024-05-17', 'YY')::VARCHAR, trunc(DATE '2024-05-17', 'yyyy')::VARCHAR,
-		trunc(DATE '2024-05-17', 'DD') IS NULL, typeof(trunc(DATE '2024-05-17', 'MONTH')),
+		trunc(DATE '2024-05-17', 'DD') IS NULL AND trunc(DATE '2024-05-17', ' MM') IS NULL, typeof(trunc(DATE '2024-05-17', 'MONTH')),
 		trunc(12.75)::VARCHAR, trunc(-12.757, 2)::VARCHAR FROM customers WHERE id = 1`)
 	want := [][]string{{"2024-05-01", "2024-01-01", "2024-04-01", "2024-05-13", "2024-05-01", "2024-01-01", "2024-01-01",
 		"true", "DATE", "12", "-12.75"}}
