@@ -18,8 +18,8 @@ func translateSpark(root obj) error {
 }
 
 // rewriteTree rewrites the children of v first, then v itself; it returns
-// the node that replaces v, and whether it is a new node (so that parents
-// write back only what changed).
+// whether v is replaced, and by what (so that parents write back only what
+// changed; an unchanged v is not returned, which spares boxing a slice).
 func rewriteTree(v any) (any, bool, error) {
 	switch v := v.(type) {
 	case []any:
@@ -32,7 +32,7 @@ func rewriteTree(v any) (any, bool, error) {
 				v[i] = n
 			}
 		}
-		return v, false, nil
+		return nil, false, nil
 	case obj:
 		for k, e := range v {
 			switch e.(type) {
@@ -46,29 +46,29 @@ func rewriteTree(v any) (any, bool, error) {
 				}
 			}
 		}
-		if str(v, "class") == "CAST" {
-			return rewriteIntegralCast(v), false, nil // changed in place
-		}
-		if str(v, "class") == "FUNCTION" && boolean(v, "is_operator") {
-			if n, ok := rewriteLike(v); ok {
-				n["alias"] = v["alias"]
-				return n, true, nil
-			}
-			return v, false, nil
-		}
-		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
-			n, err := rewriteFunction(v)
-			if err != nil {
-				return nil, false, err
+		switch str(v, "class") {
+		case "CAST":
+			rewriteIntegralCast(v) // in place
+		case "FUNCTION":
+			var n obj
+			if boolean(v, "is_operator") {
+				var ok bool
+				if n, ok = rewriteLike(v); !ok {
+					return nil, false, nil
+				}
+			} else {
+				var err error
+				if n, err = rewriteFunction(v); err != nil {
+					return nil, false, err
+				}
 			}
 			if str(n, "alias") == "" { // the output name the author gave stays
 				n["alias"] = v["alias"]
 			}
 			return n, true, nil
 		}
-		return v, false, nil
 	}
-	return v, false, nil
+	return nil, false, nil
 }
 
 func rewriteFunction(e obj) (obj, error) {

@@ -100,15 +100,15 @@ var integralTypes = map[string]bool{"TINYINT": true, "SMALLINT": true, "INTEGER"
 // DECIMAL(38, 18) first, which holds every BIGINT and every string or
 // double that fits one exactly enough to truncate (trunc of a VARCHAR
 // does not bind in DuckDB).
-func rewriteIntegralCast(c obj) obj {
+func rewriteIntegralCast(c obj) {
 	target := child(c, "cast_type")
 	if target == nil || !integralTypes[str(target, "id")] {
-		return c
+		return
 	}
 	x := child(c, "child")
 	switch staticKind(x) {
 	case kindIntegral:
-		return c
+		return
 	case kindFractional:
 	default:
 		d := newDecimalCast(x, 38, 18)
@@ -116,7 +116,6 @@ func rewriteIntegralCast(c obj) obj {
 		x = d
 	}
 	c["child"] = newFunction("trunc", false, x)
-	return c
 }
 
 type numKind int
@@ -205,8 +204,11 @@ var likeEscapes = map[string]string{"~~": "like_escape", "!~~": "not_like_escape
 // DuckDB's operator (which DuckDB optimises into prefix/contains tests).
 func rewriteLike(e obj) (obj, bool) {
 	fn, ok := likeEscapes[str(e, "function_name")]
+	if !ok {
+		return nil, false
+	}
 	args := objs(e, "children")
-	if !ok || len(args) != 2 {
+	if len(args) != 2 {
 		return nil, false
 	}
 	if p, ok := stringConst(args[1]); ok && !strings.Contains(p, `\`) {
