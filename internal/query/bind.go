@@ -37,15 +37,14 @@ type segment struct {
 // guess where it ends). With spark, text is the author's Spark SQL: its
 // string literals take backslash escapes (and r'raw' ones none), and each
 // comes back as the standard SQL literal of its value (a quote doubled,
-// a backslash as itself), so that DuckDB reads exactly that value. Without spark,
-// text is what that pass wrote: standard literals only. Comments are read
+// a backslash as itself), so that DuckDB reads exactly that value.
+// Without spark, text is what that pass wrote: standard literals only. Comments are read
 // as DuckDB reads them (a line comment ends at \n or \r, block comments
 // nest), and dollar-quoted strings, which DuckDB has and Spark does not,
 // are refused: the parameter pass must see the same strings and comments
 // as the parser, or a bound value could end one.
 func split(text string, spark bool) ([]segment, error) {
 	segs := make([]segment, 0, 8) // most queries have a few literals: one allocation
-
 	start := 0
 	flush := func(i int) {
 		if i > start {

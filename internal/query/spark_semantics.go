@@ -131,7 +131,7 @@ const (
 var integralFuncs = fnSet(`count count_star row_number rank dense_rank ntile length len char_length
 	character_length strlen octet_length bit_length strpos instr position year month day dayofmonth
 	dayofweek dayofyear weekday week weekofyear quarter hour minute isodow isoyear yearweek date_diff
-	datediff epoch_ms epoch_us sign`)
+	datediff sign`)
 
 // staticKind is what the tree alone tells of e's type.
 func staticKind(e obj) numKind {
