@@ -34,9 +34,17 @@ type segment struct {
 
 // split cuts text into segments; an unterminated quote or comment is a
 // Refusal (DuckDB would reject it too, but the parameter pass must not
-// guess where it ends).
-func split(text string) ([]segment, error) {
-	var segs []segment
+// guess where it ends). With spark, text is the author's Spark SQL: its
+// string literals take backslash escapes (and r'raw' ones none), and each
+// comes back as the standard SQL literal of its value (a quote doubled,
+// a backslash as itself), so that DuckDB reads exactly that value.
+// Without spark, text is what that pass wrote: standard literals only. Comments are read
+// as DuckDB reads them (a line comment ends at \n or \r, block comments
+// nest), and dollar-quoted strings, which DuckDB has and Spark does not,
+// are refused: the parameter pass must see the same strings and comments
+// as the parser, or a bound value could end one.
+func split(text string, spark bool) ([]segment, error) {
+	segs := make([]segment, 0, 8) // most queries have a few literals: one allocation
 	start := 0
 	flush := func(i int) {
 		if i > start {
@@ -46,6 +54,31 @@ func split(text string) ([]segment, error) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		switch {
+		case spark && (c == '\'' || c == '"') && i > 0 && (text[i-1] == 'r' || text[i-1] == 'R') && (i < 2 || !isIdentPart(text[i-2])):
+			// r'...' / R"...": a raw string, no escapes; the prefix goes.
+			end := strings.IndexByte(text[i+1:], c)
+			if end < 0 {
+				return nil, refusef("the query has an unterminated quote at offset %d", i)
+			}
+			end += i + 2
+			flush(i - 1)
+			lit, err := standardLiteral(text[i+1 : end-1])
+			if err != nil {
+				return nil, err
+			}
+			segs = append(segs, segment{segString, lit})
+			i, start = end, end
+		case c == '\'' && spark:
+			if prefixed(text, i) {
+				return nil, refusef("the query has a prefixed string literal (E'...' or U&'...') at offset %d, which Spark SQL does not have", i-1)
+			}
+			lit, end, err := sparkLiteral(text, i)
+			if err != nil {
+				return nil, err
+			}
+			flush(i)
+			segs = append(segs, segment{segString, lit})
+			i, start = end, end
 		case c == '\'' || c == '"' || c == '`':
 			end := closeQuote(text, i+1, c)
 			if end < 0 {
@@ -56,7 +89,7 @@ func split(text string) ([]segment, error) {
 			segs = append(segs, segment{kind, text[i:end]})
 			i, start = end, end
 		case c == '-' && i+1 < len(text) && text[i+1] == '-':
-			end := strings.IndexByte(text[i:], '\n')
+			end := strings.IndexAny(text[i:], "\n\r")
 			if end < 0 {
 				end = len(text)
 			} else {
@@ -66,20 +99,66 @@ func split(text string) ([]segment, error) {
 			segs = append(segs, segment{segComment, text[i:end]})
 			i, start = end, end
 		case c == '/' && i+1 < len(text) && text[i+1] == '*':
-			end := strings.Index(text[i+2:], "*/")
+			end := closeComment(text, i)
 			if end < 0 {
 				return nil, refusef("the query has an unterminated comment at offset %d", i)
 			}
-			end += i + 4
 			flush(i)
 			segs = append(segs, segment{segComment, text[i:end]})
 			i, start = end, end
+		case c == '$' && dollarQuote(text, i):
+			return nil, refusef("the query has a dollar-quoted string at offset %d, which Spark SQL does not have", i)
 		default:
 			i++
 		}
 	}
 	flush(len(text))
 	return segs, nil
+}
+
+// closeComment returns the offset just past the end of the block comment
+// starting at from, counting nested ones as DuckDB does; -1 if none.
+func closeComment(text string, from int) int {
+	depth := 0
+	for i := from; i+1 < len(text); i++ {
+		switch {
+		case text[i] == '/' && text[i+1] == '*':
+			depth++
+			i++
+		case text[i] == '*' && text[i+1] == '/':
+			depth--
+			i++
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// dollarQuote reports whether the $ at i may open a dollar-quoted string
+// ($$ or $tag$) for DuckDB: followed by an optional tag and a $. Inside
+// an identifier a $ is a letter for DuckDB, but after a number (1$$x$$)
+// it is not, and telling them apart is the lexer's business: Spark
+// identifiers have no $, so any $tag$ is refused. $1 is a parameter.
+func dollarQuote(text string, i int) bool {
+	j := i + 1
+	if j < len(text) && isIdentStart(text[j]) {
+		for j < len(text) && isIdentPart(text[j]) {
+			j++
+		}
+	}
+	return j < len(text) && text[j] == '$'
+}
+
+// prefixed reports whether the quote at i has a prefix that changes how
+// DuckDB reads the string: E (backslash escapes) or U& (Unicode escapes).
+func prefixed(text string, i int) bool {
+	standalone := func(k int) bool { return k < 0 || !isIdentPart(text[k]) && text[k] != '$' }
+	if i > 0 && (text[i-1] == 'e' || text[i-1] == 'E') && standalone(i-2) {
+		return true
+	}
+	return i > 1 && text[i-1] == '&' && (text[i-2] == 'u' || text[i-2] == 'U') && standalone(i-3)
 }
 
 // closeQuote returns the offset just past the quote q closing a quoted
@@ -106,7 +185,7 @@ func isIdentPart(c byte) bool { return isIdentStart(c) || '0' <= c && c <= '9' }
 // bindText rewrites text for DuckDB: parameters bound, backquotes turned
 // into double quotes, TOP n into LIMIT n.
 func bindText(text string, params map[string]string, declared []cleanrooms.TemplateParameter) (string, error) {
-	segs, err := split(text)
+	segs, err := split(text, true)
 	if err != nil {
 		return "", err
 	}
@@ -131,6 +210,12 @@ func bindText(text string, params map[string]string, declared []cleanrooms.Templ
 			// but a double quote inside must be doubled.
 			inner := strings.ReplaceAll(s.text[1:len(s.text)-1], "``", "`")
 			b.WriteString(`"` + strings.ReplaceAll(inner, `"`, `""`) + `"`)
+		case segString:
+			// A literal always stands apart from a word before it: E'..',
+			// U&'..', X'..', B'..' (also after a number: 1E'..') would make
+			// DuckDB read it, or find its end, otherwise than this pass.
+			spaceAfterWord(&b)
+			b.WriteString(s.text)
 		default:
 			b.WriteString(s.text)
 		}
@@ -161,10 +246,21 @@ func bindCode(b *strings.Builder, code string, params map[string]string, declare
 		if err != nil {
 			return err
 		}
+		spaceAfterWord(b) // E:p must not become an E'..' string
 		b.WriteString(lit)
 		i = j - 1
 	}
 	return nil
+}
+
+// spaceAfterWord writes a space if b ends in a character that could be
+// a string prefix (a letter, digit, _, $ or the & of U&).
+func spaceAfterWord(b *strings.Builder) {
+	if out := b.String(); out != "" {
+		if c := out[len(out)-1]; isIdentPart(c) || c == '$' || c == '&' {
+			b.WriteByte(' ')
+		}
+	}
 }
 
 func bindParam(name string, params map[string]string, declared []cleanrooms.TemplateParameter) (string, error) {
@@ -194,7 +290,7 @@ func bindParam(name string, params map[string]string, declared []cleanrooms.Temp
 // (the list rule's syntax; DuckDB has no TOP) into a LIMIT n at its end.
 // Only the outermost SELECT is translated: TOP is not allowed elsewhere.
 func translateTop(text string) (string, error) {
-	segs, err := split(text)
+	segs, err := split(text, false)
 	if err != nil {
 		return "", err
 	}

@@ -46,14 +46,15 @@ func TestCustomShapes(t *testing.T) {
 
 // TestDeparseFidelity: strings and names that need escaping come back out
 // of the rewrite meaning the same (the engine runs Plan.SQL, not the tree).
+// String literals are Spark's: \n is a newline, \\ a backslash.
 func TestDeparseFidelity(t *testing.T) {
 	p := fixtures(t)
-	pl, err := plan(t, p, `SELECT 'it''s "x" \n'' -- not a comment' AS "a ""quoted"" name", 'é日本' AS "with space", nvl(NULL, '/* x */') AS c FROM customers WHERE id = 1`, customTables())
+	pl, err := plan(t, p, `SELECT 'it''s "x" \n\\'' -- not a comment' AS "a ""quoted"" name", 'é日本' AS "with space", nvl(NULL, '/* x */') AS c FROM customers WHERE id = 1`, customTables())
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := rows(t, p, pl.SQL)
-	want := [][]string{{`it's "x" \n' -- not a comment`, "é日本", "/* x */"}}
+	want := [][]string{{"it's \"x\" \n\\' -- not a comment", "é日本", "/* x */"}}
 	if len(got) != 1 || len(got[0]) != 3 || got[0][0] != want[0][0] || got[0][1] != want[0][1] || got[0][2] != want[0][2] {
 		t.Errorf("rows of %s = %q, want %q", pl.SQL, got, want)
 	}

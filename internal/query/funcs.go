@@ -43,6 +43,7 @@ var scalarFuncs = fnSet(`abs ceil ceiling floor round trunc sqrt cbrt exp ln log
 	regexp_matches regexp_replace regexp_extract regexp_full_match ascii chr ord unicode format printf
 	md5 sha1 sha256 hash to_hex hex from_hex unhex to_base64 base64 from_base64 levenshtein hamming
 	jaro_similarity jaro_winkler_similarity damerau_levenshtein jaccard editdist3 like_escape ilike_escape
+	not_like_escape not_ilike_escape
 	nullif ifnull coalesce
 	date_part datepart date_diff datediff date_sub date_add date_trunc datetrunc strftime strptime
 	year month day dayofmonth dayofweek dayofyear weekday week weekofyear yearweek isodow isoyear quarter

@@ -19,6 +19,7 @@ func FuzzCheck(f *testing.F) {
 		"WITH x AS (SELECT * FROM orders) SELECT customer_id, nvl(amount, 0) FROM x UNION SELECT id, 1 FROM customers",
 		"SELECT TOP 2 DISTINCT `segment` FROM customers WHERE id = :n",
 		"SELECT * FROM read_csv('x')",
+		`SELECT 'O\'Brien \u00e9\\', r'C:\x', substring(segment, 0, -1), trunc(DATE '2024-01-02', 'MM'), CAST(id / 3 AS INT) FROM customers /* /* */ */ WHERE id = :n`,
 	} {
 		f.Add(s)
 	}

@@ -99,7 +99,35 @@ func TestInjectionStaysData(t *testing.T) {
 	if got := run("gold'; DROP TABLE customers; --"); len(got) != 0 {
 		t.Errorf("injection value returned %v, want no rows", got)
 	}
+	// A backslash in a value is data, not a Spark escape of the quote
+	// that closes the bound literal.
+	for _, v := range []string{`gold\`, `x\' OR '1'='1`, `\' OR segment = segment --`} {
+		if got := run(v); len(got) != 0 {
+			t.Errorf("value %q returned %v, want no rows", v, got)
+		}
+	}
 	if got := run("gold"); len(got) != 2 {
 		t.Errorf("after the injection attempts: %v", got)
+	}
+}
+
+// TestCommentsReadAsDuckDB: DuckDB nests block comments; a parameter
+// pass that did not would bind :seg inside what DuckDB reads as a
+// comment, and a value holding */ would end that comment and run as code.
+func TestCommentsReadAsDuckDB(t *testing.T) {
+	p := fixtures(t)
+	ctx := context.Background()
+	declared := []cleanrooms.TemplateParameter{{Name: "seg", Type: "VARCHAR", DefaultValue: ptr("gold")}}
+	text := "SELECT id FROM customers WHERE segment = 'none' /* /* */ OR segment = :seg */ ORDER BY id"
+	st, err := Prepare(ctx, p, text, map[string]string{"seg": "*/ OR 1 = 1 /*"}, declared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := Check(ctx, p, st, Context{QuerierAccountID: querier, TemplateARN: templateARN, Tables: customTables()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(t, p, pl.SQL); len(got) != 0 {
+		t.Errorf("%s returned %v, want no rows", pl.SQL, got)
 	}
 }

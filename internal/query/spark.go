@@ -18,8 +18,8 @@ func translateSpark(root obj) error {
 }
 
 // rewriteTree rewrites the children of v first, then v itself; it returns
-// the node that replaces v, and whether it is a new node (so that parents
-// write back only what changed).
+// whether v is replaced, and by what (so that parents write back only what
+// changed; an unchanged v is not returned, which spares boxing a slice).
 func rewriteTree(v any) (any, bool, error) {
 	switch v := v.(type) {
 	case []any:
@@ -32,7 +32,7 @@ func rewriteTree(v any) (any, bool, error) {
 				v[i] = n
 			}
 		}
-		return v, false, nil
+		return nil, false, nil
 	case obj:
 		for k, e := range v {
 			switch e.(type) {
@@ -46,19 +46,29 @@ func rewriteTree(v any) (any, bool, error) {
 				}
 			}
 		}
-		if str(v, "class") == "FUNCTION" && !boolean(v, "is_operator") {
-			n, err := rewriteFunction(v)
-			if err != nil {
-				return nil, false, err
+		switch str(v, "class") {
+		case "CAST":
+			rewriteIntegralCast(v) // in place
+		case "FUNCTION":
+			var n obj
+			if boolean(v, "is_operator") {
+				var ok bool
+				if n, ok = rewriteLike(v); !ok {
+					return nil, false, nil
+				}
+			} else {
+				var err error
+				if n, err = rewriteFunction(v); err != nil {
+					return nil, false, err
+				}
 			}
 			if str(n, "alias") == "" { // the output name the author gave stays
 				n["alias"] = v["alias"]
 			}
 			return n, true, nil
 		}
-		return v, false, nil
 	}
-	return v, false, nil
+	return nil, false, nil
 }
 
 func rewriteFunction(e obj) (obj, error) {
@@ -172,6 +182,10 @@ func rewriteFunction(e obj) (obj, error) {
 			return newDecimalCast(args[1], 18, 3), nil
 		}
 		return newCast(args[1], typ), nil
+	case "trunc":
+		return rewriteTrunc(e, args)
+	case "substring", "substr":
+		return rewriteSubstring(e, args)
 	case "every":
 		return renamed(e, "bool_and"), nil
 	case "collect_list", "collect_set":
@@ -350,9 +364,18 @@ func partOf(e obj) string {
 	return ""
 }
 
-// withDatePart turns a bare date-part keyword argument into a string.
+// withDatePart turns a bare date-part keyword argument into a string, and
+// a string one spelt the Spark or Redshift way ('MM', 'YYYY', 'DD') into
+// DuckDB's name for it.
 func withDatePart(e obj, name string, args []obj) (obj, error) {
-	if datePartArg(name, args) == 0 {
+	respelt := false
+	if len(args) >= 2 {
+		if s, ok := stringConst(args[0]); ok {
+			p := datePart(s)
+			respelt = p != "" && p != s
+		}
+	}
+	if datePartArg(name, args) == 0 || respelt {
 		p := partOf(args[0])
 		args[0] = newConstant("VARCHAR", p)
 		l := make([]any, len(args))

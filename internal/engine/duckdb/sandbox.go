@@ -46,6 +46,12 @@ func (e *Engine) openSandbox() (*sandbox, error) {
 	v.Set("autoinstall_known_extensions", "false")
 	v.Set("autoload_known_extensions", "false")
 	v.Set("temp_directory", tmp)
+	// Spark's NULL order: first in ascending order, last in descending
+	// order, in ORDER BY, window orders and ordered aggregates alike
+	// (DuckDB's default is last in both). It is resolved when the query
+	// is bound, so the parser's database needs no such setting, and the
+	// lock after setup keeps a query from changing it.
+	v.Set("default_null_order", "nulls_first_on_asc_last_on_desc")
 	if e.cfg.MemoryLimit != "" {
 		v.Set("memory_limit", e.cfg.MemoryLimit)
 	}

@@ -41,6 +41,7 @@ func TestSandboxHolds(t *testing.T) {
 		"INSTALL httpfs",
 		"LOAD httpfs",
 		"SET threads = 1",
+		"SET default_null_order = 'nulls_last'",
 		"SET enable_external_access = true",
 		"SET allowed_directories = ['/']",
 		"RESET lock_configuration",
