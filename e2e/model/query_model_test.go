@@ -4,7 +4,7 @@ package model
 // knows, the synchronous checks of StartProtectedQuery, the status and
 // the result rows a query ends with, who sees it and who reads its
 // result. Written from shared/spec/dataplane.md §1.8, §2.1, §2.4, §3 and
-// docs/behavior-decisions.md (Protected queries) and decisions-rules.md
+// docs/behavior-decisions.md (Protected queries) and query-rules.md
 // (Custom rule), not from internal/service.
 
 import (
@@ -529,7 +529,7 @@ func aggregationRefusal(caller string, s querySpec, i int, ct *mCT, cts map[stri
 }
 
 // aggregationMinimum is the output minimum of a query over AGGREGATION
-// tables: the largest of all its tables' (decisions-rules, Aggregation
+// tables: the largest of all its tables' (query-rules.md, Aggregation
 // rule); 0 for other queries.
 func (m *refModel) aggregationMinimum(collabID string, s querySpec) int {
 	most := 0

@@ -14,7 +14,7 @@ ascending ORDER BY sorts NULLs first, descending last. Aggregation output constr
 (spec 2.2): an output row survives only if, over the input rows aggregated into it,
 COUNT(DISTINCT column) >= minimum for every constraint of every table the query reads.
 
-Normalisation (see docs/decisions-corpus.md): decimals and doubles become JSON
+Normalisation (see docs/query-corpus.md): decimals and doubles become JSON
 numbers rounded to 6 decimals; dates 'YYYY-MM-DD'; booleans true/false; NULL null.
 Unordered results are sorted so that the file is stable.
 """
