@@ -32,6 +32,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/app"
 	domain "github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine"
 	"github.com/cleanroomsd/cleanroomsd/internal/engine/duckdb"
 	"github.com/cleanroomsd/cleanroomsd/internal/service"
 )
@@ -102,12 +103,19 @@ func Start(opts ...Option) (*Server, error) {
 		opt(&o)
 	}
 	a, err := app.New(context.Background(), app.Config{Quotas: service.Quotas(o.quotas), Catalog: o.catalog, LenientCatalog: o.lenient,
-		Queries: app.QueryConfig{Timeout: o.queryTimeout, Engine: duckdb.New(duckdb.Config{MemoryLimit: "1GiB"})}})
+		Queries: app.QueryConfig{Timeout: o.queryTimeout, Engine: testEngine()}})
 	if err != nil {
 		return nil, err
 	}
 	hs := httptest.NewServer(a.Handler())
 	return &Server{URL: hs.URL, hs: hs, app: a}, nil
+}
+
+// testEngine runs each query on one thread with at most 1 GiB, and keeps
+// no sandbox opened ahead: test data are small, and test suites run
+// packages side by side, which a query using every core would starve.
+func testEngine() engine.Engine {
+	return duckdb.New(duckdb.Config{MemoryLimit: "1GiB", Threads: 1, Spares: -1})
 }
 
 // Close stops the server and frees its store.
