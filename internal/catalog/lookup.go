@@ -27,9 +27,9 @@ func (s *Service) LookupTable(ctx context.Context, accountID, region, database, 
 		return nil, err
 	}
 	if v, ok := s.views.get(rec); ok {
-		return v, nil
+		return cloneView(v), nil
 	}
-	st, err := decodeTable(rec)
+	st, err := s.storedOf(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -38,43 +38,60 @@ func (s *Service) LookupTable(ctx context.Context, accountID, region, database, 
 	return cloneView(v), nil
 }
 
-// views memoizes the Clean Rooms view of tables by their stored
-// definition: every GetSchema looks its table up, and decoding the whole
-// Glue table JSON was a fifth of its CPU. The store is still read on every
-// lookup; the memo only skips the decode when the bytes read are the ones
-// decoded before, so an update (here or by another replica) is seen at
-// once. Bounded: it is emptied when full.
-type views struct {
+// memo keeps what was derived from tables' stored definitions: the
+// Clean Rooms view (every GetSchema looks its table up) and the decoded
+// Glue table (GetTable, GetTables: decoding the stored JSON was 30 % of a
+// page of GetTables). The store is still read on every call; the memo
+// only skips the decode when the bytes read are the ones decoded before,
+// so an update (here or by another replica) is seen at once. Entries are
+// never changed after they are put; callers that change what they get
+// copy it first. Bounded: it is emptied when full.
+type memo[T any] struct {
 	mu sync.Mutex
-	m  map[viewKey]viewEntry
+	m  map[viewKey]memoEntry[T]
 }
 
 type viewKey struct{ account, region, database, name string }
 
-type viewEntry struct {
+type memoEntry[T any] struct {
 	definition string
-	view       *cleanrooms.CatalogTable
+	value      T
 }
 
-const maxViews = 4096
+const maxMemo = 4096
 
-func (vs *views) get(rec *cleanrooms.CatalogTableRecord) (*cleanrooms.CatalogTable, bool) {
-	vs.mu.Lock()
-	e, ok := vs.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}]
-	vs.mu.Unlock()
+func (m *memo[T]) get(rec *cleanrooms.CatalogTableRecord) (T, bool) {
+	m.mu.Lock()
+	e, ok := m.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}]
+	m.mu.Unlock()
 	if !ok || e.definition != rec.Definition {
-		return nil, false
+		var zero T
+		return zero, false
 	}
-	return cloneView(e.view), true
+	return e.value, true
 }
 
-func (vs *views) put(rec *cleanrooms.CatalogTableRecord, v *cleanrooms.CatalogTable) {
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	if vs.m == nil || len(vs.m) >= maxViews {
-		vs.m = make(map[viewKey]viewEntry)
+func (m *memo[T]) put(rec *cleanrooms.CatalogTableRecord, v T) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil || len(m.m) >= maxMemo {
+		m.m = make(map[viewKey]memoEntry[T])
 	}
-	vs.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}] = viewEntry{rec.Definition, v}
+	m.m[viewKey{rec.AccountID, rec.Region, rec.DatabaseName, rec.Name}] = memoEntry[T]{rec.Definition, v}
+}
+
+// storedOf is decodeTable through the memo: the stored table must not be
+// changed (read paths only).
+func (s *Service) storedOf(rec *cleanrooms.CatalogTableRecord) (*storedTable, error) {
+	if st, ok := s.tables.get(rec); ok {
+		return st, nil
+	}
+	st, err := decodeTable(rec)
+	if err != nil {
+		return nil, err
+	}
+	s.tables.put(rec, st)
+	return st, nil
 }
 
 // cloneView is a copy the caller may change without changing the memo.

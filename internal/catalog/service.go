@@ -37,7 +37,8 @@ type Service struct {
 	store  cleanrooms.Store
 	now    func() time.Time
 	logger *slog.Logger
-	views  views
+	views  memo[*cleanrooms.CatalogTable]
+	tables memo[*storedTable]
 }
 
 // New returns a catalog service on cfg.Store.

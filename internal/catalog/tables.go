@@ -201,7 +201,7 @@ func (s *Service) GetTable(ctx context.Context, in *glueapi.GetTableRequest) (*g
 	if err != nil {
 		return nil, err
 	}
-	st, err := decodeTable(rec)
+	st, err := s.storedOf(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (s *Service) GetTables(ctx context.Context, in *glueapi.GetTablesRequest) (
 					out.NextToken = str(tok.encode(*out.TableList[limit-1].Name))
 					return nil
 				}
-				st, err := decodeTable(&batch[i])
+				st, err := s.storedOf(&batch[i])
 				if err != nil {
 					return err
 				}
