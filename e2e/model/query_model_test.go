@@ -252,7 +252,7 @@ func (m *refModel) receiversOf(ms *mMembership, c *mCollab, me *mMember, o outCh
 }
 
 // startQuery predicts StartProtectedQuery: the checks in the order of
-// decisions (Protected queries): membership (404), ACTIVE (409), CAN_QUERY
+// decisions (Protected queries): membership (404), ACTIVE (403), CAN_QUERY
 // (403), receivers (400 INVALID_CONFIGURATION), then the SQL, the tables
 // and the rules (400 INVALID_QUERY), then the quota (402). It returns the
 // query the server must record, with its predicted final status.
@@ -263,7 +263,7 @@ func (m *refModel) startQuery(caller, msID string, o outChoice, s querySpec) (ou
 	}
 	c := m.collabs[ms.collabID]
 	if ms.status != msActive || c.deleted {
-		return conflictOf(reasonState, "membership is "+ms.status+" (decisions)"), nil
+		return fail(codeAccessDenied, "membership is "+ms.status+": StartProtectedQuery declares no ConflictException (decisions)"), nil
 	}
 	me := c.row(caller)
 	if !me.has(abilityQuery) {

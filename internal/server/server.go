@@ -4,6 +4,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -71,6 +72,10 @@ func New(cfg Config) http.Handler {
 		rj.MaxBodyBytes = cfg.MaxBodyBytes
 	}
 	rj.OnError = logErrorFunc(cfg.Logger)
+	rj.OnUndeclared = func(ctx context.Context, op, code string) {
+		cfg.Logger.ErrorContext(ctx, "the service answered an error its operation does not declare",
+			"requestId", identity.RequestIDFrom(ctx), "operation", op, "code", code)
+	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	eps := newEndpoints(append([]Endpoint{cleanRoomsEndpoint(rj)}, cfg.Endpoints...))
 	h := authenticate(cfg, eps, rj.MaxBodyBytes)

@@ -283,9 +283,10 @@ func (s *Service) querierMembership(ctx context.Context, tx cleanrooms.ReadTx, c
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// StartProtectedQuery declares no ConflictException: a membership
+	// that is no longer ACTIVE is refused access.
 	if ms.Status != cleanrooms.MembershipActive || c.Deleted() {
-		return nil, nil, nil, conflict(api.ConflictExceptionReasonInvalidState, api.ResourceTypeMembership, ms.ID,
-			fmt.Sprintf("Membership %s is %s: it cannot start queries.", ms.ID, ms.Status))
+		return nil, nil, nil, accessDenied(fmt.Sprintf("Membership %s is %s: it cannot start queries.", ms.ID, ms.Status))
 	}
 	if !hasAbility(me.Abilities, api.MemberAbilityCanQuery) {
 		return nil, nil, nil, accessDenied(fmt.Sprintf("Member %s of collaboration %s cannot query (it lacks the CAN_QUERY ability).", ms.AccountID, c.ID))

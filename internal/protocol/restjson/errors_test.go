@@ -429,3 +429,33 @@ func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int
 	t.Cleanup(srv.Close)
 	return srv, &n
 }
+
+// TestUndeclaredErrorsAreReported: a modeled exception that the
+// operation does not declare reaches OnUndeclared (SDKs cannot decode it
+// into its type); declared ones and protocol errors do not.
+func TestUndeclaredErrorsAreReported(t *testing.T) {
+	rec := newRecorder()
+	h := restjson.NewHandler(rec)
+	var got []string
+	var mu sync.Mutex
+	h.OnUndeclared = func(_ context.Context, op, code string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, op+" "+code)
+	}
+	_, client := serve(t, h, false)
+	const op = "StartProtectedQuery"
+	for _, e := range []error{
+		&api.ConflictException{Message: aws.String("not declared")},
+		&api.ValidationException{Message: aws.String("declared")},
+	} {
+		rec.setError(op, e)
+		in, _ := filledSDKInput(t, sdkOps[op], 0)
+		if _, err := sdkOps[op].call(context.Background(), client, in); err == nil {
+			t.Fatalf("%s: no error", op)
+		}
+	}
+	if want := []string{op + " ConflictException"}; !slices.Equal(got, want) {
+		t.Errorf("reported %v, want %v", got, want)
+	}
+}

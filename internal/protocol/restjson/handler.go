@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,10 @@ type Handler struct {
 	// OnError, when set, is told about every error response, with the
 	// operation name ("" when none matched); the server logs through it.
 	OnError func(ctx context.Context, op string, err error)
+	// OnUndeclared, when set, is told about a modeled exception that the
+	// operation does not declare: SDKs cannot decode it into its type (a
+	// service bug, which the server logs as an error).
+	OnUndeclared func(ctx context.Context, op, code string)
 }
 
 // NewHandler serves svc with the model's operations.
@@ -66,6 +71,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				name = op.Name
 			}
 			h.OnError(r.Context(), name, err)
+		}
+		if h.OnUndeclared != nil && op != nil {
+			if code, ok := undeclared(op, err); ok {
+				h.OnUndeclared(r.Context(), op.Name, code)
+			}
 		}
 		WriteError(w, err)
 		return
@@ -262,4 +272,17 @@ func jsonKind(goKind string) string {
 		return "structure"
 	}
 	return goKind
+}
+
+// undeclared reports a modeled exception (not a protocol error) that op
+// does not list among its errors.
+func undeclared(op *api.Operation, err error) (string, bool) {
+	var ae api.APIError
+	if !errors.As(err, &ae) {
+		return "", false
+	}
+	if _, generic := ae.(*api.GenericError); generic || slices.Contains(op.Errors, ae.ErrorCode()) {
+		return "", false
+	}
+	return ae.ErrorCode(), true
 }
