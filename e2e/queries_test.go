@@ -280,12 +280,65 @@ func TestQueryResultsToMember(t *testing.T) {
 	if err != nil || len(list.ProtectedQueries) != 1 {
 		t.Errorf("C lists %+v, %v; want the query it receives", list, err)
 	}
-	// C cannot cancel what it did not start.
+	// C cannot cancel what it did not start (403), B does not see it
+	// (404), and an unknown id under A's own membership is 404 too.
 	_, err = w.C.cr.UpdateProtectedQuery(t.Context(), &cleanrooms.UpdateProtectedQueryInput{MembershipIdentifier: aws.String(w.mC),
 		ProtectedQueryIdentifier: q.Id, TargetStatus: types.TargetProtectedQueryStatusCancelled})
-	if err == nil {
-		t.Error("a receiver cancelled the querier's query")
+	wantAccessDenied(t, err)
+	_, err = w.B.cr.UpdateProtectedQuery(t.Context(), &cleanrooms.UpdateProtectedQueryInput{MembershipIdentifier: aws.String(w.mB),
+		ProtectedQueryIdentifier: q.Id, TargetStatus: types.TargetProtectedQueryStatusCancelled})
+	wantNotFound(t, err, types.ResourceTypeMembership, *q.Id)
+	const unknown = "00000000-0000-4000-8000-000000000000"
+	_, err = w.A.cr.GetProtectedQuery(t.Context(), &cleanrooms.GetProtectedQueryInput{MembershipIdentifier: aws.String(w.mA), ProtectedQueryIdentifier: aws.String(unknown)})
+	wantNotFound(t, err, types.ResourceTypeMembership, unknown)
+}
+
+// TestQueryStartRefusals: the checks before the SQL — the request's
+// shape, the receivers, the membership's state — with the error each gets.
+func TestQueryStartRefusals(t *testing.T) {
+	w := newQueryWorld(t)
+	start := func(p *types.ProtectedQuerySQLParameters, rc *types.ProtectedQueryResultConfiguration) error {
+		_, err := w.A.cr.StartProtectedQuery(t.Context(), &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
+			Type: types.ProtectedQueryTypeSql, SqlParameters: p, ResultConfiguration: rc})
+		return err
 	}
+	sql := &types.ProtectedQuerySQLParameters{QueryString: aws.String(cityQuery)}
+	// Parameters belong to templates.
+	if ve := wantValidation(t, start(&types.ProtectedQuerySQLParameters{QueryString: aws.String(cityQuery),
+		Parameters: map[string]string{"p": "1"}}, nil)); ve != nil && !strings.Contains(aws.ToString(ve.Message), "analysisTemplateArn") {
+		t.Errorf("parameters without a template: %q", aws.ToString(ve.Message))
+	}
+	// A template of no collaboration of ours.
+	if ve := wantValidation(t, start(&types.ProtectedQuerySQLParameters{AnalysisTemplateArn: aws.String(
+		"arn:aws:cleanrooms:" + cleanroomstest.Region + ":" + acctA + ":membership/" + w.mA + "/analysistemplate/00000000-0000-4000-8000-000000000000")}, nil)); ve != nil &&
+		ve.Reason != types.ValidationExceptionReasonInvalidQuery {
+		t.Errorf("unknown template: reason %s", ve.Reason)
+	}
+	// Receivers: B cannot receive results; the querier does not name
+	// itself as a member output; distribute names at most one s3 location.
+	member := func(acct string) *types.ProtectedQueryResultConfiguration {
+		return &types.ProtectedQueryResultConfiguration{OutputConfiguration: &types.ProtectedQueryOutputConfigurationMemberMember{
+			Value: types.ProtectedQueryMemberOutputConfiguration{AccountId: aws.String(acct)}}}
+	}
+	s3 := types.ProtectedQueryS3OutputConfiguration{Bucket: aws.String("a-results"), ResultFormat: types.ResultFormatCsv}
+	for name, rc := range map[string]*types.ProtectedQueryResultConfiguration{
+		"member who cannot receive": member(acctB),
+		"the querier as a member":   member(acctA),
+		"two s3 locations": {OutputConfiguration: &types.ProtectedQueryOutputConfigurationMemberDistribute{
+			Value: types.ProtectedQueryDistributeOutputConfiguration{Locations: []types.ProtectedQueryDistributeOutputConfigurationLocation{
+				&types.ProtectedQueryDistributeOutputConfigurationLocationMemberS3{Value: s3},
+				&types.ProtectedQueryDistributeOutputConfigurationLocationMemberS3{Value: s3}}}}},
+	} {
+		if ve := wantValidation(t, start(sql, rc)); ve != nil && ve.Reason != types.ValidationExceptionReasonInvalidConfiguration {
+			t.Errorf("%s: reason %s (%s)", name, ve.Reason, aws.ToString(ve.Message))
+		}
+	}
+	// A collaboration that was deleted starts nothing: 403, as the
+	// operation declares no ConflictException.
+	if _, err := w.A.cr.DeleteCollaboration(t.Context(), &cleanrooms.DeleteCollaborationInput{CollaborationIdentifier: aws.String(w.collabID)}); err != nil {
+		t.Fatal(err)
+	}
+	wantAccessDenied(t, start(sql, nil))
 }
 
 // addBig adds B's table "big" (n rows) under a CUSTOM rule that lets A
