@@ -1,6 +1,9 @@
 package cleanrooms
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Protected query statuses (the wire's ProtectedQueryStatus).
 const (
@@ -112,6 +115,24 @@ type QueryCompute struct {
 type QueryPlan struct {
 	SQL    string      `json:"sql"`
 	Tables []PlanTable `json:"tables"`
+	// DP is set for a query over differentially private tables.
+	DP *QueryDP `json:"dp,omitempty"`
+}
+
+// QueryDP is what a differentially private query runs under and what it
+// spent. It is fixed at start: later changes to the collaboration's
+// privacy budget template do not change a query already started.
+type QueryDP struct {
+	// UsersNoise is the template's usersNoisePerQuery at start.
+	UsersNoise int `json:"usersNoise"`
+	// Aggregations are the types (dp.Types) of the aggregates the query
+	// releases, in output order: what it spent budget for.
+	Aggregations []string `json:"aggregations"`
+	// SpentNano is the nano-epsilon spent at start (dp.QueryCost).
+	SpentNano int64 `json:"spentNano"`
+	// Spec is the engine's plan of the query (package query's DPPlan as
+	// JSON), opaque here.
+	Spec json.RawMessage `json:"spec"`
 }
 
 // PlanTable is one table of a plan: the association's name (the view the
@@ -156,6 +177,20 @@ type QueryResult struct {
 	// Members are the accounts of the member receivers.
 	Members []string `json:"members,omitempty"`
 	Rows    int64    `json:"rows"`
+	// Sensitivity is set for a differentially private query: how each
+	// released aggregate was bounded.
+	Sensitivity []SensitivityParameter `json:"sensitivity,omitempty"`
+}
+
+// SensitivityParameter is the wire's
+// DifferentialPrivacySensitivityParameters: the contribution bound of one
+// released aggregate.
+type SensitivityParameter struct {
+	AggregationType       string   `json:"aggregationType"`
+	AggregationExpression string   `json:"aggregationExpression"`
+	UserContributionLimit int64    `json:"userContributionLimit"`
+	MinColumnValue        *float64 `json:"minColumnValue,omitempty"`
+	MaxColumnValue        *float64 `json:"maxColumnValue,omitempty"`
 }
 
 // QueryError is the error of a failed query.
