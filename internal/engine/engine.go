@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/query"
 )
 
@@ -31,6 +32,10 @@ type Job struct {
 	SQL    string
 	Inputs []Input
 	Output Output
+	// DP, when set, makes this a differentially private query: the engine
+	// runs the plan (bounding each user's contribution and noising every
+	// released aggregate) instead of SQL.
+	DP *query.DPPlan `json:",omitempty"`
 }
 
 // Input is a table staged for a query: the engine exposes it as a view
@@ -83,6 +88,9 @@ type Result struct {
 	Rows int64
 	// Duration is the execution time.
 	Duration time.Duration
+	// Sensitivity describes, for a DP job, how each released aggregate
+	// was bounded (in output order).
+	Sensitivity []cleanrooms.SensitivityParameter `json:",omitempty"`
 }
 
 // QueryError is a failure of a query at run time. Code is a short

@@ -84,6 +84,21 @@ type Plan struct {
 	Tables []string
 	// RuleType is the rule type all tables share.
 	RuleType string
+	// DP is set when the query reads a differentially private table: the
+	// engine then runs it as DPPlan says instead of running SQL.
+	DP *DPPlan
+}
+
+// DPPlan is a differentially private query as the engine runs it. It is
+// stored with the query (as JSON) and sent to the engine process, so it
+// holds only plain data.
+type DPPlan struct {
+	// UsersNoise is the collaboration's usersNoisePerQuery, set by the
+	// service when the query starts (Check leaves it 0).
+	UsersNoise int `json:"usersNoise"`
+	// Aggregations are the types (dp.Types) of the released aggregates,
+	// in output order.
+	Aggregations []string `json:"aggregations"`
 }
 
 // Refusal is a query that an analysis rule (or the grammar) does not
