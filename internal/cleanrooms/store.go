@@ -73,6 +73,7 @@ type ReadTx interface {
 	ConfiguredTableReads
 	AssociationReads
 	ProtectedQueryReads
+	PrivacyBudgetReads
 }
 
 // Tx adds the writes, grouped by resource like the reads. Each write
@@ -90,6 +91,7 @@ type Tx interface {
 	ConfiguredTableWrites
 	AssociationWrites
 	ProtectedQueryWrites
+	PrivacyBudgetWrites
 }
 
 // CollaborationWithMember is a collaboration seen by one account: the

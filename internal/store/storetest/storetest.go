@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) cleanrooms.Store) {
 
 		{"AnalysisTemplates", analysisTemplateTests},
 		{"ProtectedQueries", protectedQueryTests},
+		{"PrivacyBudgets", privacyBudgetTests},
 
 		{"Tables", tableTests},
 		{"Pagination", paginationTests},
