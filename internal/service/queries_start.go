@@ -236,7 +236,19 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 		if n >= s.quotas.QueriesPerMembership {
 			return quotaExceeded(quotaQueries, s.quotas.QueriesPerMembership)
 		}
-		q.CreateTime = s.clock()
+		// Budgets are spent here, after every other check, in the
+		// transaction that records the query (privacy_budgets_spend.go).
+		now := s.clock()
+		q.Plan.DP = nil
+		if plan.DP != nil {
+			if q.Plan.DP, err = spendDP(ctx, tx, c.ID, plan.DP, now); err != nil {
+				return err
+			}
+		}
+		if err := spendAccess(ctx, tx, c.ID, srcs, now); err != nil {
+			return err
+		}
+		q.CreateTime = now
 		q.UpdateTime = q.CreateTime
 		return tx.InsertProtectedQuery(ctx, q)
 	})

@@ -38,11 +38,15 @@ func activeIn(w *cleanrooms.CollaborationWithMember, caller identity.Caller, id 
 	return &w.Collaboration, nil
 }
 
-// hasDifferentialPrivacyTemplate is the seam for privacy budget templates,
-// which do not exist yet (a later issue adds PrivacyBudgetTemplate): no
-// collaboration has one, so differential privacy tables are NOT_READY.
-func hasDifferentialPrivacyTemplate(context.Context, cleanrooms.ReadTx, string) (bool, error) {
-	return false, nil
+// hasDifferentialPrivacyTemplate reports whether the collaboration has a
+// DIFFERENTIAL_PRIVACY privacy budget template, without which its
+// differential privacy tables are NOT_READY.
+func hasDifferentialPrivacyTemplate(ctx context.Context, tx cleanrooms.ReadTx, collaborationID string) (bool, error) {
+	_, err := tx.PrivacyBudgetTemplateFor(ctx, collaborationID, "")
+	if errors.Is(err, cleanrooms.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // schemaState reads what a schema's status needs beyond its source: the

@@ -21,5 +21,8 @@ func (s *Service) checkNoSubresources(ctx context.Context, tx cleanrooms.ReadTx,
 		return conflict(api.ConflictExceptionReasonSubresourcesExist, api.ResourceTypeMembership, membershipID,
 			fmt.Sprintf("Membership %s still has configured table associations; delete them first.", membershipID))
 	}
-	return s.checkNoTemplates(ctx, tx, membershipID)
+	if err := s.checkNoTemplates(ctx, tx, membershipID); err != nil {
+		return err
+	}
+	return s.checkNoBudgetTemplates(ctx, tx, membershipID)
 }

@@ -21,6 +21,13 @@ func taggable(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller,
 	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "analysistemplate" {
 		return taggableTemplate(ctx, tx, ref, arn)
 	}
+	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "privacybudgettemplate" {
+		t, err := tx.GetPrivacyBudgetTemplate(ctx, ref.Path[1])
+		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && budgetTemplateARN(t) != arn) {
+			return notFoundARN(ref, arn)
+		}
+		return err
+	}
 	if ref.Type == "membership" && len(ref.Path) == 2 && ref.Path[0] == "configuredtableassociation" {
 		a, err := tx.GetAssociation(ctx, ref.Path[1])
 		if errors.Is(err, cleanrooms.ErrNotFound) || (err == nil && associationARN(a) != arn) {
