@@ -327,3 +327,48 @@ func TestAccessBudgetSpending(t *testing.T) {
 		t.Errorf("recreated weekly budget %+v (aggregate %d), want the 3 queries of this week spent", d, least)
 	}
 }
+
+// A differential privacy table is NOT_READY until the collaboration has a
+// DIFFERENTIAL_PRIVACY template, then READY with that configuration; it
+// goes back to NOT_READY when the template is deleted.
+func TestDPTableReadyWithTemplate(t *testing.T) {
+	w := newQueryWorld(t)
+	ctx := t.Context()
+	dpt := w.B.configure(t, "dpusers", "crm", "users", []string{"user_id", "city"}, types.ConfiguredTableAnalysisRuleTypeCustom,
+		&types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{Value: types.AnalysisRuleCustom{
+			AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{acctA},
+			DifferentialPrivacy: &types.DifferentialPrivacyConfiguration{Columns: []types.DifferentialPrivacyColumn{{Name: aws.String("user_id")}}}}}})
+	w.B.associate(t, w.mB, *dpt.Id, "dpusers")
+	status := func() types.SchemaStatusDetail {
+		t.Helper()
+		sc, err := w.A.cr.GetSchema(ctx, &cleanrooms.GetSchemaInput{CollaborationIdentifier: aws.String(w.collabID), Name: aws.String("dpusers")})
+		if err != nil || len(sc.Schema.SchemaStatusDetails) != 1 {
+			t.Fatalf("GetSchema(dpusers) = %+v, %v", sc, err)
+		}
+		return sc.Schema.SchemaStatusDetails[0]
+	}
+	if st := status(); st.Status != types.SchemaStatusNotReady || len(st.Reasons) != 1 ||
+		st.Reasons[0].Code != types.SchemaStatusReasonCodeDifferentialPrivacyPolicyNotConfigured {
+		t.Errorf("without a template: %+v, want NOT_READY DIFFERENTIAL_PRIVACY_POLICY_NOT_CONFIGURED", st)
+	}
+	out, err := w.B.cr.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mB),
+		PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy, Parameters: dpParams(3, 30)})
+	if err != nil {
+		t.Fatalf("CreatePrivacyBudgetTemplate: %v", err)
+	}
+	st := status()
+	hasDP := false
+	for _, c := range st.Configurations {
+		hasDP = hasDP || c == types.SchemaConfigurationDifferentialPrivacy
+	}
+	if st.Status != types.SchemaStatusReady || !hasDP {
+		t.Errorf("with a template: %+v, want READY with the DIFFERENTIAL_PRIVACY configuration", st)
+	}
+	if _, err := w.B.cr.DeletePrivacyBudgetTemplate(ctx, &cleanrooms.DeletePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mB),
+		PrivacyBudgetTemplateIdentifier: out.PrivacyBudgetTemplate.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(); st.Status != types.SchemaStatusNotReady {
+		t.Errorf("after deleting the template: %s, want NOT_READY", st.Status)
+	}
+}
