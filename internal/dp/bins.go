@@ -3,6 +3,8 @@ package dp
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Magnitude bins, shared by the SQL side (which counts users per bin) and
@@ -41,18 +43,27 @@ func BinUpper(b int) float64 {
 	return math.Ldexp(1, b+MinBinExp)
 }
 
-// BinSQL is a DuckDB SQL expression computing Bin(expr) for a
-// non-negative DOUBLE expression expr (which it repeats, so expr should be
-// a column or a cheap expression). It uses ⌈log2 x⌉; libm's log2 is exact
-// on powers of two, so it agrees with Bin except possibly within a few
-// ulps of an edge, where the two may pick neighbouring bins. That only
-// moves a user between neighbouring bins and never changes that each user
-// is counted in exactly one bin, which is all the privacy argument needs.
+// BinSQL is a DuckDB SQL expression computing Bin(expr) exactly for a
+// non-negative DOUBLE expression expr: a binary search over the bin edges
+// written as nested CASEs (six comparisons per row, no logarithm, so no
+// libm rounding at the edges). expr appears once per edge (63 times), so it
+// should be a column or a cheap expression.
 func BinSQL(expr string) string {
-	x := "CAST((" + expr + ") AS DOUBLE)"
-	return fmt.Sprintf("(CASE WHEN %[1]s <= %[2]s THEN 0 WHEN %[1]s > %[3]s THEN %[4]d "+
-		"ELSE least(%[4]d, greatest(0, CAST(ceil(log2(%[1]s)) AS INTEGER) - (%[5]d))) END)",
-		x, sqlFloat(BinUpper(0)), sqlFloat(BinUpper(NumBins-1)), NumBins-1, MinBinExp)
+	var b strings.Builder
+	binSQL(&b, "CAST(("+expr+") AS DOUBLE)", 0, NumBins-1)
+	return b.String()
 }
 
-func sqlFloat(f float64) string { return fmt.Sprintf("CAST(%g AS DOUBLE)", f) }
+// binSQL writes the search of bins lo..hi.
+func binSQL(b *strings.Builder, x string, lo, hi int) {
+	if lo == hi {
+		b.WriteString(strconv.Itoa(lo))
+		return
+	}
+	mid := (lo + hi) / 2
+	fmt.Fprintf(b, "(CASE WHEN %s <= CAST(%s AS DOUBLE) THEN ", x, strconv.FormatFloat(BinUpper(mid), 'g', -1, 64))
+	binSQL(b, x, lo, mid)
+	b.WriteString(" ELSE ")
+	binSQL(b, x, mid+1, hi)
+	b.WriteString(" END)")
+}
