@@ -137,7 +137,9 @@ type Group struct {
 // Partial is one aggregate's primitives in one group. COUNT: Count = rows
 // counted; COUNT_DISTINCT: Count = distinct values; SUM: Sum; AVG: Count,
 // Sum; STDDEV: Count, Sum, SumSquares (sample standard deviation, as
-// Spark's stddev).
+// Spark's stddev). Sums are over clamped values, so finite: the engine must
+// clamp NaN into [lo, hi] too (DuckDB orders NaN above +Inf, so
+// greatest(lo, least(hi, v)) maps it to hi); a NaN sum is released as if 0.
 type Partial struct {
 	Count           int64
 	Sum, SumSquares float64
@@ -287,7 +289,9 @@ func (m *Mechanism) noisySum(sum, mag float64, L, slack int64) float64 {
 	gamma := math.Ldexp(1, exp-gridBits)
 	units := math.Round(sum / gamma)
 	const lim = 1 << 62
-	if !(units < lim) { // also NaN
+	if math.IsNaN(units) {
+		units = 0
+	} else if units > lim {
 		units = lim
 	} else if units < -lim {
 		units = -lim
