@@ -232,6 +232,26 @@ func TestPrivacyBudgetTemplates(t *testing.T) {
 	wantNotFound(t, err, types.ResourceTypeMembership, aws.ToString(tmpl.Id))
 	_, err = w.A.cr.ListTagsForResource(ctx, &cleanrooms.ListTagsForResourceInput{ResourceArn: tmpl.Arn})
 	apiError[*types.ResourceNotFoundException](t, err, 404)
+
+	// Any ACTIVE member may create the DP template (C only receives); a
+	// membership with a template cannot be deleted.
+	cdp, err := w.C.cr.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mC),
+		PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy, Parameters: dpParams(1, 10)})
+	if err != nil {
+		t.Fatalf("CreatePrivacyBudgetTemplate(C): %v", err)
+	}
+	_, err = w.C.cr.DeleteMembership(ctx, &cleanrooms.DeleteMembershipInput{MembershipIdentifier: aws.String(w.mC)})
+	wantConflict(t, err, types.ConflictExceptionReasonSubresourcesExist)
+	if _, err := w.C.cr.DeletePrivacyBudgetTemplate(ctx, &cleanrooms.DeletePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mC),
+		PrivacyBudgetTemplateIdentifier: cdp.PrivacyBudgetTemplate.Id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.C.cr.DeleteMembership(ctx, &cleanrooms.DeleteMembershipInput{MembershipIdentifier: aws.String(w.mC)}); err != nil {
+		t.Errorf("DeleteMembership(C) without templates: %v", err)
+	}
+	_, err = w.C.cr.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mC),
+		PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy, Parameters: dpParams(1, 10)})
+	wantNotFound(t, err, types.ResourceTypeMembership, w.mC)
 }
 
 // accessDetails maps budgetType → detail of the one access budget listed.

@@ -85,6 +85,20 @@ func (s *Service) checkNoBudgetTemplates(ctx context.Context, tx cleanrooms.Read
 	return nil
 }
 
+// activeBudgetMembership is the caller's membership, which must be
+// ACTIVE to create or change privacy budget templates (409 otherwise).
+func activeBudgetMembership(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Caller, id string) (*cleanrooms.Membership, *cleanrooms.Collaboration, error) {
+	ms, c, _, err := ownMembership(ctx, tx, caller, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ms.Status != cleanrooms.MembershipActive {
+		return nil, nil, conflict(api.ConflictExceptionReasonInvalidState, api.ResourceTypeMembership, ms.ID,
+			fmt.Sprintf("Membership %s is %s: its privacy budget templates can no longer be created or changed.", ms.ID, ms.Status))
+	}
+	return ms, c, nil
+}
+
 // CreatePrivacyBudgetTemplate stores a template under the caller's ACTIVE
 // membership.
 func (s *Service) CreatePrivacyBudgetTemplate(ctx context.Context, in *api.CreatePrivacyBudgetTemplateInput) (*api.CreatePrivacyBudgetTemplateOutput, error) {
@@ -94,7 +108,7 @@ func (s *Service) CreatePrivacyBudgetTemplate(ctx context.Context, in *api.Creat
 	}
 	var out *api.PrivacyBudgetTemplate
 	err := s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
-		ms, c, err := activeMembership(ctx, tx, caller, *in.MembershipIdentifier)
+		ms, c, err := activeBudgetMembership(ctx, tx, caller, *in.MembershipIdentifier)
 		if err != nil {
 			return err
 		}
@@ -292,7 +306,7 @@ func (s *Service) UpdatePrivacyBudgetTemplate(ctx context.Context, in *api.Updat
 	caller := callerOf(ctx)
 	var out *api.PrivacyBudgetTemplate
 	err := s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
-		if _, _, err := activeMembership(ctx, tx, caller, *in.MembershipIdentifier); err != nil {
+		if _, _, err := activeBudgetMembership(ctx, tx, caller, *in.MembershipIdentifier); err != nil {
 			return err
 		}
 		_, t, err := budgetTemplateOf(ctx, tx, caller, *in.MembershipIdentifier, *in.PrivacyBudgetTemplateIdentifier)
