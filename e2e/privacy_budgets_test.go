@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
+
+	"github.com/cleanroomsd/cleanroomsd/cleanroomstest"
 )
 
 // Privacy budget templates and budgets with aws-sdk-go-v2 (dataplane spec
@@ -390,5 +394,46 @@ func TestDPTableReadyWithTemplate(t *testing.T) {
 	}
 	if st := status(); st.Status != types.SchemaStatusNotReady {
 		t.Errorf("after deleting the template: %s, want NOT_READY", st.Status)
+	}
+}
+
+// 50 concurrent starts against an access budget of 10 start exactly 10
+// queries; the others are refused for the budget and record nothing.
+func TestAccessBudgetConcurrentStarts(t *testing.T) {
+	w := newQueryWorld(t, cleanroomstest.WithQuotas(cleanroomstest.Quotas{QueriesPerMembership: 100}))
+	ctx := t.Context()
+	if _, err := w.B.cr.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{MembershipIdentifier: aws.String(w.mB),
+		PrivacyBudgetType: types.PrivacyBudgetTypeAccessBudget, Parameters: accessParams(aws.ToString(w.usersCTA.Arn),
+			budgetParam(types.AccessBudgetTypeLifetime, 10, ""))}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = w.A.cr.StartProtectedQuery(ctx, &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
+				Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{QueryString: aws.String(cityQuery)}})
+		}()
+	}
+	wg.Wait()
+	started := 0
+	for i, err := range errs {
+		var v *types.ValidationException
+		switch {
+		case err == nil:
+			started++
+		case !errors.As(err, &v) || !strings.Contains(aws.ToString(v.Message), "access budget spent for table users"):
+			t.Errorf("start %d: %v, want success or the budget refusal", i, err)
+		}
+	}
+	qs, err := w.A.cr.ListProtectedQueries(ctx, &cleanrooms.ListProtectedQueriesInput{MembershipIdentifier: aws.String(w.mA), MaxResults: aws.Int32(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, least := w.accessDetails(t); started != 10 || len(qs.ProtectedQueries) != 10 || least != 0 {
+		t.Errorf("%d started, %d recorded, %d remaining; want 10, 10, 0", started, len(qs.ProtectedQueries), least)
 	}
 }
