@@ -49,52 +49,35 @@ func (e *Engine) runDP(ctx context.Context, job engine.Job) (*engine.Result, err
 	if err := r.exec("CREATE TEMP TABLE __base AS SELECT * FROM (\n" + text + "\n)"); err != nil {
 		return nil, err
 	}
-	hist, err := r.hist("SELECT " + dp.BinSQL("n") + " AS b, count(*) FROM (SELECT count(*) AS n FROM __base GROUP BY __uid) GROUP BY b")
+	hists, maxRows, err := r.stats()
 	if err != nil {
 		return nil, err
 	}
-	L := m.ContributionLimit(hist)
-	// Keep at most L rows per user, chosen at random (which rows does not
-	// matter to privacy, only how many).
-	if err := r.exec(fmt.Sprintf("CREATE TEMP TABLE __rows AS SELECT * EXCLUDE (__rn) FROM "+
-		"(SELECT *, row_number() OVER (PARTITION BY __uid ORDER BY random()) AS __rn FROM __base) WHERE __rn <= %d", L)); err != nil {
-		return nil, err
-	}
-	if err := r.exec("DROP TABLE __base"); err != nil {
-		return nil, err
-	}
-
+	L := m.ContributionLimit(hists[0])
 	bounds := make([][2]float64, len(p.Aggregates))
 	for i, a := range p.Aggregates {
-		if !clamped(a.Type) {
-			continue
+		if clamped(a.Type) {
+			lo, hi := m.Bounds(i, hists[1+2*i], hists[2+2*i])
+			bounds[i] = [2]float64{lo, hi}
 		}
-		arg := "CAST(__a" + strconv.Itoa(i) + " AS DOUBLE)"
-		pos, err := r.hist("SELECT " + dp.BinSQL("v") + " AS b, count(*) FROM (SELECT max(" + arg + ") AS v FROM __rows GROUP BY __uid) WHERE v > 0 AND NOT isnan(v) GROUP BY b")
-		if err != nil {
-			return nil, err
-		}
-		neg, err := r.hist("SELECT " + dp.BinSQL("-v") + " AS b, count(*) FROM (SELECT min(" + arg + ") AS v FROM __rows GROUP BY __uid) WHERE v < 0 GROUP BY b")
-		if err != nil {
-			return nil, err
-		}
-		lo, hi := m.Bounds(i, pos, neg)
-		bounds[i] = [2]float64{lo, hi}
 	}
-
-	gids, groups, err := r.groups(bounds)
+	// Keep at most L rows per user, chosen at random (which rows does not
+	// matter to privacy, only how many); nothing to do when no user has
+	// more.
+	rows := "__base"
+	if maxRows > L {
+		rows = fmt.Sprintf("(SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY __uid ORDER BY random()) AS __rn FROM __base) WHERE __rn <= %d)", L)
+	}
+	gids, groups, err := r.groups(rows, bounds)
 	if err != nil {
 		return nil, err
 	}
 	keep, values := m.Release(L, bounds, groups)
-	if err := r.released(gids, keep, values); err != nil {
-		return nil, err
-	}
 	split := int64(0)
 	if !job.Output.SingleFile && len(p.OrderBy) == 0 {
 		split = e.fileSize()
 	}
-	res, err := write(ctx, sb, r.output(), job.Output.Format, out, split)
+	res, err := write(ctx, sb, r.output(gids, keep, values), job.Output.Format, out, split)
 	if err != nil {
 		return nil, err
 	}
@@ -166,27 +149,59 @@ func (r *dpRun) exec(q string) error {
 	return nil
 }
 
-// hist runs q, whose rows are (bin, users), into a histogram.
-func (r *dpRun) hist(q string) ([]int64, error) {
+// stats computes, in one query over the base rows, the histograms the
+// mechanism chooses from: hists[0][b] is the number of users whose row
+// count has bin b; for each SUM/AVG/STDDEV aggregate i, hists[1+2i] and
+// hists[2+2i] are the users whose largest value v > 0 has Bin(v) = b and
+// whose smallest v < 0 has Bin(-v) = b (NaN values count on neither side).
+// The bounds are taken on each user's rows before the contribution limit
+// applies: a user is still in at most one bin of each. dp.BinSQL runs over
+// the distinct values only (it is a CASE tree, slow per row). maxRows is
+// the largest row count of a user.
+func (r *dpRun) stats() (hists [][]int64, maxRows int64, err error) {
+	perUser := []string{"__uid", "count(*) AS n"}
+	sides := []string{"SELECT 0 AS k, CAST(n AS DOUBLE) AS v FROM __u"}
+	for i, a := range r.p.Aggregates {
+		if !clamped(a.Type) {
+			continue
+		}
+		is := strconv.Itoa(i)
+		arg := "CAST(__a" + is + " AS DOUBLE)"
+		perUser = append(perUser, "max("+arg+") AS __x"+is, "min("+arg+") AS __y"+is)
+		sides = append(sides,
+			fmt.Sprintf("SELECT %d, __x%s FROM __u WHERE __x%s > 0 AND NOT isnan(__x%s)", 1+2*i, is, is, is),
+			fmt.Sprintf("SELECT %d, -__y%s FROM __u WHERE __y%s < 0", 2+2*i, is, is))
+	}
+	q := "WITH __u AS MATERIALIZED (SELECT " + strings.Join(perUser, ", ") + " FROM __base GROUP BY __uid), " +
+		"__d AS (SELECT k, v, count(*) AS c FROM (" + strings.Join(sides, " UNION ALL ") + ") GROUP BY k, v) " +
+		"SELECT k, " + dp.BinSQL("v") + " AS b, sum(c)::BIGINT, max(v) FROM __d GROUP BY k, b"
 	rows, err := r.sb.conn.QueryContext(r.ctx, q)
 	if err != nil {
-		return nil, failure(r.ctx, err)
+		return nil, 0, failure(r.ctx, err)
 	}
 	defer rows.Close()
-	h := make([]int64, dp.NumBins)
+	hists = make([][]int64, 1+2*len(r.p.Aggregates))
+	for k := range hists {
+		hists[k] = make([]int64, dp.NumBins)
+	}
 	for rows.Next() {
-		var b, n int64
-		if err := rows.Scan(&b, &n); err != nil {
-			return nil, failure(r.ctx, err)
+		var k, b, n int64
+		var v float64
+		if err := rows.Scan(&k, &b, &n, &v); err != nil {
+			return nil, 0, failure(r.ctx, err)
 		}
-		if b >= 0 && b < dp.NumBins {
-			h[b] += n
+		if k < 0 || k >= int64(len(hists)) || b < 0 || b >= dp.NumBins {
+			return nil, 0, fmt.Errorf("engine: differential privacy: histogram row out of range")
+		}
+		hists[k][b] += n
+		if k == 0 && int64(v) > maxRows {
+			maxRows = int64(v)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, failure(r.ctx, err)
+		return nil, 0, failure(r.ctx, err)
 	}
-	return h, nil
+	return hists, maxRows, nil
 }
 
 func float(v float64) string {
@@ -199,7 +214,7 @@ func float(v float64) string {
 // groups computes every group's keys (kept in table __groups) and partial
 // aggregates over the bounded rows, with values clamped to bounds (a NULL
 // stays NULL: it is not counted, and adds nothing to sums).
-func (r *dpRun) groups(bounds [][2]float64) ([]int64, []dp.Group, error) {
+func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, error) {
 	var inner, keys, metrics []string
 	for j := 0; j < r.p.Groups; j++ {
 		keys = append(keys, "__g"+strconv.Itoa(j))
@@ -228,9 +243,9 @@ func (r *dpRun) groups(bounds [][2]float64) ([]int64, []dp.Group, error) {
 			metrics = append(metrics, "count("+c+")", "coalesce(sum("+c+"), 0)", "coalesce(sum("+c+" * "+c+"), 0)")
 		}
 	}
-	from := "__rows"
+	from := src
 	if len(inner) > 0 {
-		from = "(SELECT *, " + strings.Join(inner, ", ") + " FROM __rows)"
+		from = "(SELECT *, " + strings.Join(inner, ", ") + " FROM " + src + ")"
 	}
 	sel := append(append([]string{}, keys...), "count(DISTINCT __uid) AS __users")
 	for k, m := range metrics {
@@ -295,53 +310,38 @@ func (r *dpRun) groups(bounds [][2]float64) ([]int64, []dp.Group, error) {
 	return gids, groups, nil
 }
 
-// released loads the released values of the kept groups into __released.
-func (r *dpRun) released(gids []int64, keep []bool, values [][]float64) error {
-	defs := []string{"__gid BIGINT"}
-	for i := range r.p.Aggregates {
-		defs = append(defs, "__v"+strconv.Itoa(i)+" DOUBLE")
-	}
-	if err := r.exec("CREATE TEMP TABLE __released (" + strings.Join(defs, ", ") + ")"); err != nil {
-		return err
-	}
-	const batch = 1000
+// output is the query of the result: the group keys and released values
+// (inline, as VALUES) under the query's names, ordered and limited as the
+// query says.
+func (r *dpRun) output(gids []int64, keep []bool, values [][]float64) string {
 	var b strings.Builder
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		err := r.exec(b.String())
-		b.Reset()
-		n = 0
-		return err
+	names := []string{"__gid"}
+	for i := range r.p.Aggregates {
+		names = append(names, "__v"+strconv.Itoa(i))
 	}
 	for g, gid := range gids {
 		if !keep[g] {
 			continue
 		}
-		if n == 0 {
-			b.WriteString("INSERT INTO __released VALUES ")
+		if b.Len() == 0 {
+			b.WriteString("(VALUES ")
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + strconv.FormatInt(gid, 10))
+		b.WriteString("(CAST(" + strconv.FormatInt(gid, 10) + " AS BIGINT)")
 		for _, v := range values[g] {
 			b.WriteString(", " + float(v))
 		}
 		b.WriteString(")")
-		if n++; n == batch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
 	}
-	return flush()
-}
-
-// output is the query of the result: the group keys and released values
-// under the query's names, ordered and limited as the query says.
-func (r *dpRun) output() string {
+	released := b.String() + ") AS r(" + strings.Join(names, ", ") + ")"
+	if b.Len() == 0 {
+		sel := []string{"CAST(NULL AS BIGINT) AS __gid"}
+		for _, n := range names[1:] {
+			sel = append(sel, "CAST(NULL AS DOUBLE) AS "+n)
+		}
+		released = "(SELECT " + strings.Join(sel, ", ") + " WHERE false) AS r"
+	}
 	sel := make([]string, len(r.p.Columns))
 	for k, c := range r.p.Columns {
 		var v string
@@ -355,7 +355,7 @@ func (r *dpRun) output() string {
 		}
 		sel[k] = v + " AS " + quoteIdent(c.Name)
 	}
-	q := "SELECT " + strings.Join(sel, ", ") + " FROM __released AS r JOIN __groups AS g ON r.__gid = g.__gid"
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + released + " JOIN __groups AS g ON r.__gid = g.__gid"
 	if len(r.p.OrderBy) > 0 {
 		ord := make([]string, len(r.p.OrderBy))
 		for k, o := range r.p.OrderBy {
