@@ -315,3 +315,39 @@ func BenchmarkDPOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestDPRunBoundsRowsPerUser: 3000 users with one row each and one user
+// with 500: the contribution limit is 1, and the heavy user counts once.
+func TestDPRunBoundsRowsPerUser(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "heavy.csv")
+	plain(t, "COPY (SELECT range AS user_id, 'x' AS grp, 1.0 AS value FROM range(3000) "+
+		"UNION ALL SELECT 99999, 'x', 1.0 FROM range(500)) TO "+quoteString(f)+" (FORMAT csv, HEADER false)")
+	in := engine.Input{Name: "events", FileColumns: cols("user_id", "bigint", "grp", "string", "value", "double"),
+		Expose: []string{"user_id", "grp", "value"}, Format: engine.CSV, Files: []string{f}}
+	e := newEngine(t, Config{DPSource: dp.SeededSource(6)})
+	p := dpPlan(t, e, "SELECT COUNT(*) AS n, SUM(value) AS s FROM events")
+	out := outDir(t)
+	res, err := e.Run(ctxT(t), engine.Job{Inputs: []engine.Input{in}, Output: engine.Output{Dir: out, Format: engine.CSV}, DP: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if L := res.Sensitivity[0].UserContributionLimit; L != 1 {
+		t.Fatalf("contribution limit %d, want 1", L)
+	}
+	recs := readCSV(t, filepath.Join(out, res.Files[0]))
+	n, err := strconv.ParseFloat(recs[1][0], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Truth with one row per user is 3001; unbounded it would be 3500.
+	if math.Abs(n-3001) > 20*dpNoise {
+		t.Errorf("COUNT(*) = %v, want 3001 ± %d", n, 20*dpNoise)
+	}
+	s, err := strconv.ParseFloat(recs[1][1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hi := *res.Sensitivity[1].MaxColumnValue; hi != 1 || math.Abs(s-3001) > 20*dpNoise*2 {
+		t.Errorf("SUM = %v with bound %v, want 3001 ± %d", s, hi, 20*dpNoise*2)
+	}
+}
