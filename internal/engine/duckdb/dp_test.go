@@ -244,7 +244,8 @@ func TestDPRunErrors(t *testing.T) {
 	}
 }
 
-// TestBinSQL checks that dp.BinSQL computes dp.Bin in DuckDB.
+// TestBinSQL checks that dp.BinSQL and the engine's table of bin edges
+// compute dp.Bin in DuckDB.
 func TestBinSQL(t *testing.T) {
 	c, err := duck.NewConnector("", nil)
 	if err != nil {
@@ -260,12 +261,15 @@ func TestBinSQL(t *testing.T) {
 		vals = append(vals, x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)))
 	}
 	for _, v := range vals {
-		var got int
+		var got, joined int
 		if err := db.QueryRow("SELECT "+dp.BinSQL("x")+" FROM (SELECT CAST(? AS DOUBLE) AS x)", v).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		if want := dp.Bin(v); got != want {
-			t.Errorf("BinSQL(%v) = %d, Bin = %d", v, got, want)
+		if err := db.QueryRow("SELECT b FROM (SELECT CAST(? AS DOUBLE) AS x) JOIN "+binEdges+" ON x > lo AND x <= hi", v).Scan(&joined); err != nil {
+			t.Fatalf("binEdges(%v): %v", v, err)
+		}
+		if want := dp.Bin(v); got != want || joined != want {
+			t.Errorf("BinSQL(%v) = %d, binEdges %d, Bin = %d", v, got, joined, want)
 		}
 	}
 }
