@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/engine"
 	"github.com/cleanroomsd/cleanroomsd/internal/objects"
+	"github.com/cleanroomsd/cleanroomsd/internal/query"
 )
 
 // execute stages the query's tables, runs it once per result format its
@@ -23,6 +25,20 @@ func (r *Runner) execute(ctx context.Context, q *cleanrooms.ProtectedQuery) (*cl
 		if err := r.checkOwner(ctx, rc.Bucket, rc.AccountID, "RESULT_LOCATION_ACCESS_DENIED",
 			"The result bucket %s of account %s does not exist or is not that account's.", rc.Bucket, rc.AccountID); err != nil {
 			return nil, err
+		}
+	}
+	dpPlan, err := dpPlanOf(q)
+	if err != nil {
+		return nil, err
+	}
+	if dpPlan != nil {
+		for _, rc := range q.Receivers[1:] {
+			if rc.Format != q.Receivers[0].Format || rc.SingleFile != q.Receivers[0].SingleFile {
+				// Each run of a DP plan draws fresh noise: a second
+				// release would spend budget nobody paid for.
+				return nil, fail("INVALID_RESULT_CONFIGURATION",
+					"A differentially private query delivers one result: every receiver must use the same result format.")
+			}
 		}
 	}
 	inputs, err := r.stage(ctx, q)
@@ -49,13 +65,13 @@ func (r *Runner) execute(ctx context.Context, q *cleanrooms.ProtectedQuery) (*cl
 			if err := os.Mkdir(d, 0o700); err != nil {
 				return nil, err
 			}
-			er, err := r.cfg.Engine.Run(ctx, engine.Job{SQL: q.Plan.SQL, Inputs: inputs,
+			er, err := r.cfg.Engine.Run(ctx, engine.Job{SQL: q.Plan.SQL, Inputs: inputs, DP: dpPlan,
 				Output: engine.Output{Dir: d, Format: o.format, SingleFile: o.singleFile}})
 			if err != nil {
 				return nil, err
 			}
 			runs[o], dirs[o] = er, d
-			res.Rows = er.Rows
+			res.Rows, res.Sensitivity = er.Rows, er.Sensitivity
 		}
 		if err := r.upload(ctx, q.ID, rc, dirs[o], runs[o]); err != nil {
 			return nil, err
@@ -67,6 +83,19 @@ func (r *Runner) execute(ctx context.Context, q *cleanrooms.ProtectedQuery) (*cl
 		}
 	}
 	return res, nil
+}
+
+// dpPlanOf decodes the DP plan stored with q (nil for a query without
+// differential privacy).
+func dpPlanOf(q *cleanrooms.ProtectedQuery) (*query.DPPlan, error) {
+	if q.Plan.DP == nil {
+		return nil, nil
+	}
+	var p query.DPPlan
+	if err := json.Unmarshal(q.Plan.DP.Spec, &p); err != nil {
+		return nil, fmt.Errorf("runner: query %s: decoding its DP plan: %w", q.ID, err)
+	}
+	return &p, nil
 }
 
 // checkOwner fails unless bucket belongs to account (when the objects

@@ -3,7 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
-
+	"encoding/json"
 	"io"
 	"iter"
 	"os"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/engine"
@@ -38,7 +40,15 @@ func (e fakeEngine) Run(ctx context.Context, job engine.Job) (*engine.Result, er
 	if err := os.WriteFile(filepath.Join(job.Output.Dir, "part-00000.csv"), []byte("n\n1\n"), 0o600); err != nil {
 		return nil, err
 	}
-	return &engine.Result{Files: []string{"part-00000.csv"}, Rows: 1}, nil
+	res := &engine.Result{Files: []string{"part-00000.csv"}, Rows: 1}
+	if job.DP != nil {
+		// Echo what the plan said, to show it reached the engine.
+		for _, a := range job.DP.Aggregations {
+			res.Sensitivity = append(res.Sensitivity, cleanrooms.SensitivityParameter{AggregationType: a,
+				AggregationExpression: "x", UserContributionLimit: int64(job.DP.UsersNoise)})
+		}
+	}
+	return res, nil
 }
 
 // memObjects keeps what the runner uploads.
@@ -118,7 +128,7 @@ func (g *rig) waitStatus(t *testing.T, id, want string) *cleanrooms.ProtectedQue
 	}
 }
 
-func query(id, sql string) *cleanrooms.ProtectedQuery {
+func newQuery(id, sql string) *cleanrooms.ProtectedQuery {
 	return &cleanrooms.ProtectedQuery{ID: id, AccountID: "111111111111", Region: "us-east-1", MembershipID: "m1", CollaborationID: "c1",
 		Status: cleanrooms.QuerySubmitted, Plan: cleanrooms.QueryPlan{SQL: sql, Tables: []cleanrooms.PlanTable{}},
 		Receivers:  []cleanrooms.QueryReceiver{{AccountID: "111111111111", MembershipID: "m1", Direct: true, Bucket: "out", KeyPrefix: "r", Format: "CSV"}},
@@ -127,7 +137,7 @@ func query(id, sql string) *cleanrooms.ProtectedQuery {
 
 func TestRunsAndDelivers(t *testing.T) {
 	g := newRig(t, Config{})
-	g.insert(t, query("q1", "ok"))
+	g.insert(t, newQuery("q1", "ok"))
 	if err := g.r.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +152,44 @@ func TestRunsAndDelivers(t *testing.T) {
 	}
 }
 
+// A DP plan stored with the query reaches the engine, and the engine's
+// sensitivity parameters are recorded with the result.
+func TestRunsDPPlanOnce(t *testing.T) {
+	g := newRig(t, Config{})
+	q := newQuery("q1", "ok")
+	q.Plan.DP = &cleanrooms.QueryDP{UsersNoise: 20, Aggregations: []string{"COUNT", "SUM"},
+		Spec: json.RawMessage(`{"usersNoise":20,"aggregations":["COUNT","SUM"]}`)}
+	two := newQuery("q2", "ok")
+	two.Plan.DP = q.Plan.DP
+	two.Receivers = append(two.Receivers, cleanrooms.QueryReceiver{AccountID: "111111111111", MembershipID: "m1",
+		Direct: true, Bucket: "out", KeyPrefix: "p", Format: "PARQUET"})
+	g.insert(t, q)
+	g.insert(t, two)
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	got := g.waitStatus(t, "q1", cleanrooms.QuerySuccess)
+	want := []cleanrooms.SensitivityParameter{{AggregationType: "COUNT", AggregationExpression: "x", UserContributionLimit: 20},
+		{AggregationType: "SUM", AggregationExpression: "x", UserContributionLimit: 20}}
+	if diff := cmp.Diff(want, got.Result.Sensitivity); diff != "" {
+		t.Errorf("sensitivity (-want +got):\n%s", diff)
+	}
+	// Two result formats would need two runs, each with fresh noise.
+	failed := g.waitStatus(t, "q2", cleanrooms.QueryFailed)
+	if failed.Error == nil || failed.Error.Code != "INVALID_RESULT_CONFIGURATION" {
+		t.Errorf("a DP query with two formats: %+v", failed.Error)
+	}
+	if _, ok := g.objs.put["out/r/q2/result/part-00000.csv"]; ok {
+		t.Error("a DP query with two formats delivered a result")
+	}
+}
+
 // A query whose runners kept dying is not run a fourth time.
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	g := newRig(t, Config{})
-	q := query("q1", "ok")
+	q := newQuery("q1", "ok")
 	q.Status, q.LeaseOwner, q.LeaseExpires, q.Attempts = cleanrooms.QueryStarted, "dead", time.Now().Add(-time.Minute), 3
 	g.insert(t, q)
 	if err := g.r.Start(t.Context()); err != nil {
@@ -167,7 +211,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // A runner whose lease was taken by another stops and writes nothing.
 func TestLostLeaseStopsTheRun(t *testing.T) {
 	g := newRig(t, Config{Lease: 300 * time.Millisecond})
-	g.insert(t, query("q1", "block"))
+	g.insert(t, newQuery("q1", "block"))
 	if err := g.r.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -201,10 +245,10 @@ func TestLostLeaseStopsTheRun(t *testing.T) {
 // running one is interrupted.
 func TestCancel(t *testing.T) {
 	g := newRig(t, Config{})
-	queued := query("queued", "ok")
+	queued := newQuery("queued", "ok")
 	queued.Status = cleanrooms.QueryCancelling
 	g.insert(t, queued)
-	g.insert(t, query("running", "block"))
+	g.insert(t, newQuery("running", "block"))
 	if err := g.r.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +271,7 @@ func TestCancel(t *testing.T) {
 // start, so its queries run again at once.
 func TestExclusiveStartReleasesLeases(t *testing.T) {
 	g := newRig(t, Config{Exclusive: true})
-	q := query("q1", "ok")
+	q := newQuery("q1", "ok")
 	q.Status, q.LeaseOwner, q.LeaseExpires, q.Attempts = cleanrooms.QueryStarted, "earlier", time.Now().Add(time.Hour), 1
 	g.insert(t, q)
 	if err := g.r.Start(t.Context()); err != nil {

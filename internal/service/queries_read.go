@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -91,6 +92,34 @@ func toProtectedQuery(q *cleanrooms.ProtectedQuery, querier bool) *api.Protected
 	}
 	if q.Status == cleanrooms.QuerySuccess {
 		out.Result = &api.ProtectedQueryResult{Output: toResultOutput(q)}
+		if sp := q.Result.Sensitivity; len(sp) > 0 {
+			out.DifferentialPrivacy = toSensitivity(sp)
+		}
+	}
+	return out
+}
+
+// toSensitivity is the differentialPrivacy of a DP query: how each
+// released aggregate was bounded (the bounds are themselves chosen
+// privately, so every member who sees the query may see them).
+func toSensitivity(sp []cleanrooms.SensitivityParameter) *api.DifferentialPrivacyParameters {
+	out := &api.DifferentialPrivacyParameters{SensitivityParameters: make([]api.DifferentialPrivacySensitivityParameters, len(sp))}
+	f32 := func(v *float64) *float32 {
+		if v == nil {
+			return nil
+		}
+		f := float32(*v)
+		return &f
+	}
+	for i, p := range sp {
+		limit := int32(min(p.UserContributionLimit, math.MaxInt32))
+		out.SensitivityParameters[i] = api.DifferentialPrivacySensitivityParameters{
+			AggregationType:       api.DifferentialPrivacyAggregationType(p.AggregationType),
+			AggregationExpression: str(p.AggregationExpression),
+			UserContributionLimit: &limit,
+			MinColumnValue:        f32(p.MinColumnValue),
+			MaxColumnValue:        f32(p.MaxColumnValue),
+		}
 	}
 	return out
 }
