@@ -3,7 +3,7 @@
 package query
 
 import (
-	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -127,6 +127,18 @@ func TestDPPlan(t *testing.T) {
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("plan (-want +got):\n%s\nSQL: %s", d, pl.DP.SQL)
 			}
+			// The plan is stored and sent as JSON.
+			b, err := json.Marshal(pl.DP)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back DPPlan
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(pl.DP, &back); d != "" {
+				t.Errorf("plan after a JSON round trip (-before +after):\n%s", d)
+			}
 			if d := cmp.Diff(tc.rows, rows(t, p, "SELECT * FROM ("+pl.DP.SQL+") ORDER BY ALL")); d != "" {
 				t.Errorf("base rows (-want +got):\n%s\nSQL: %s", d, pl.DP.SQL)
 			}
@@ -203,5 +215,4 @@ func TestDPNotForOtherQueries(t *testing.T) {
 	if _, err := plan(t, p, "SELECT c.title FROM campaigns c JOIN imps i ON c.campaign = i.campaign", tables); err == nil {
 		t.Error("a plain query joining a DP table was accepted")
 	}
-	_ = context.Background
 }
