@@ -164,6 +164,8 @@ func TestDPRefused(t *testing.T) {
 		{"window in the final SELECT", "SELECT campaign, COUNT(*), rank() OVER (ORDER BY campaign) FROM imps GROUP BY campaign", "window"},
 		{"star", "SELECT *, COUNT(*) FROM clicks", "SELECT *"},
 		{"OFFSET", "SELECT COUNT(*) FROM imps LIMIT 1 OFFSET 1", "OFFSET"},
+		{"GROUP BY an aggregate's position", "SELECT COUNT(*) FROM imps GROUP BY 1", "GROUP BY may not name an aggregate"},
+		{"constant select item", "SELECT 'x' AS k, COUNT(*) FROM imps", "neither a GROUP BY expression"},
 		{"ORDER BY a non-output column", "SELECT campaign, COUNT(*) FROM imps GROUP BY campaign ORDER BY amount", "ORDER BY"},
 		{"ROLLUP", "SELECT campaign, COUNT(*) FROM imps GROUP BY ROLLUP (campaign)", "ROLLUP"},
 		{"GROUP BY ALL", "SELECT campaign, COUNT(*) FROM imps GROUP BY ALL", "GROUP BY ALL"},
@@ -214,5 +216,30 @@ func TestDPNotForOtherQueries(t *testing.T) {
 	// Any DP table makes the query a DP one, even a non-DP table's columns.
 	if _, err := plan(t, p, "SELECT c.title FROM campaigns c JOIN imps i ON c.campaign = i.campaign", tables); err == nil {
 		t.Error("a plain query joining a DP table was accepted")
+	}
+}
+
+func TestDPAcceptedShapes(t *testing.T) {
+	p := dpFixtures(t)
+	for _, sql := range []string{
+		"SELECT i.campaign, COUNT(*) FROM imps i JOIN imps j USING (user_id) GROUP BY i.campaign",
+		"SELECT campaign, COUNT(*) FROM imps GROUP BY campaign ORDER BY COUNT(*) DESC, 1 LIMIT 3",
+		"WITH u AS (SELECT user_id, SUM(amount) AS total FROM imps GROUP BY user_id) SELECT AVG(total), STDDEV(total) FROM u",
+		"WITH u AS (SELECT uid AS id, campaign FROM clicks UNION SELECT user_id, campaign FROM imps) SELECT c.title, COUNT(DISTINCT u.id) FROM u JOIN campaigns c ON u.campaign = c.campaign GROUP BY c.title",
+		"SELECT k, COUNT(*) FROM (SELECT x.user_id, x.campaign AS k FROM (SELECT * FROM imps WHERE amount > 1) x) s GROUP BY k",
+		"WITH a AS (SELECT user_id, campaign FROM imps), b AS (SELECT a.user_id, c.uid, a.campaign FROM a JOIN clicks c ON a.user_id = c.uid) SELECT campaign, COUNT(*) FROM b GROUP BY campaign",
+		"SELECT COUNT(*) FROM imps WHERE campaign IN (SELECT campaign FROM campaigns)",
+	} {
+		pl, err := plan(t, p, sql, dpTables())
+		if err != nil {
+			t.Errorf("%s: %v", sql, err)
+			continue
+		}
+		if pl.DP == nil {
+			t.Errorf("%s: no DP plan", sql)
+			continue
+		}
+		// The base query binds and runs.
+		rows(t, p, pl.DP.SQL)
 	}
 }
