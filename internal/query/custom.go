@@ -24,9 +24,6 @@ func checkCustom(node obj, c Context, tables []string) error {
 				return refusef("custom rule: table %s does not allow free-form queries from account %s", name, c.QuerierAccountID)
 			}
 		}
-		if p.DifferentialPrivacy != nil {
-			return refusef("custom rule: table %s uses differential privacy; differential privacy queries are not supported yet", name)
-		}
 	}
 	w := &walker{c: c, rule: "custom rule", allowed: customAllowed}
 	cols, err := w.query(node, nil)

@@ -141,9 +141,9 @@ func TestCustomAdmission(t *testing.T) {
 			Context{QuerierAccountID: querier}, []string{"custom rule", "customers", "providers"}},
 		{"querier not a provider", func(ts map[string]*Table) { ts["orders"].Policy.Custom.AllowedAnalysisProviders = []string{partner} },
 			Context{QuerierAccountID: querier}, []string{"custom rule", "orders", querier}},
-		{"differential privacy", func(ts map[string]*Table) {
+		{"differential privacy: checked as a DP query", func(ts map[string]*Table) {
 			ts["orders"].Policy.Custom.DifferentialPrivacy = &cleanrooms.DifferentialPrivacyPolicy{Columns: []cleanrooms.DifferentialPrivacyColumn{{Name: "customer_id"}}}
-		}, Context{QuerierAccountID: querier}, []string{"custom rule", "orders", "differential privacy queries are not supported yet"}},
+		}, Context{QuerierAccountID: querier}, []string{"differential privacy: ", "aggregate"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,6 +99,19 @@ type DPPlan struct {
 	// Aggregations are the types (dp.Types) of the released aggregates,
 	// in output order.
 	Aggregations []string `json:"aggregations"`
+	// SQL is the base query, in the engine's dialect: one row per row the
+	// aggregates read, with columns __uid (the user identifier),
+	// __g0..__g<Groups-1> (the GROUP BY keys) and __a<i> (the argument of
+	// aggregate i, for those with Arg).
+	SQL    string `json:"sql"`
+	Groups int    `json:"groups"`
+	// Aggregates describe the released aggregates, in output order.
+	Aggregates []DPAggregate `json:"aggregates"`
+	// Columns are the output columns, in order.
+	Columns []DPColumn `json:"columns"`
+	// OrderBy and Limit apply to the released (noised) rows.
+	OrderBy []DPOrder `json:"orderBy,omitempty"`
+	Limit   *int64    `json:"limit,omitempty"`
 }
 
 // Refusal is a query that an analysis rule (or the grammar) does not
@@ -161,6 +174,7 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
+	var dq *dpQuery
 	if c.TemplateARN != "" && ruleType != cleanrooms.RuleCustom {
 		// Only a custom rule lists the templates it allows (dataplane
 		// spec 1.8 step 3, 2.4): no template runs over other tables.
@@ -174,11 +188,22 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 		err = checkList(node, c)
 	case cleanrooms.RuleCustom:
 		err = checkCustom(node, c, st.tables)
+		if err == nil && hasDP(c, st.tables) {
+			dq, err = checkDP(node, c)
+		}
 	default:
 		err = refusef("the tables of the query have no analysis rule")
 	}
 	if err != nil {
 		return nil, err
+	}
+	if dq != nil {
+		// The engine runs the plan's base query; SQL is that too.
+		dpp, err := planDP(ctx, p, root, node, dq)
+		if err != nil {
+			return nil, err
+		}
+		return &Plan{SQL: dpp.SQL, Tables: st.tables, RuleType: ruleType, DP: dpp}, nil
 	}
 	if err := translateSpark(node); err != nil {
 		return nil, err

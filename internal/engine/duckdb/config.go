@@ -1,5 +1,7 @@
 package duckdb
 
+import "github.com/cleanroomsd/cleanroomsd/internal/dp"
+
 // Config tunes the sandboxes the engine runs queries in. Every query gets
 // its own in-memory DuckDB database with these limits (docs/engine.md).
 type Config struct {
@@ -17,4 +19,7 @@ type Config struct {
 	// 0 is 1, negative is none. Spares are opened only after the first
 	// query.
 	Spares int
+	// DPSource is where differentially private jobs draw their noise;
+	// nil is dp.SecureSource() (production). Tests pass dp.SeededSource.
+	DPSource dp.Source
 }

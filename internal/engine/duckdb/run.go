@@ -21,6 +21,9 @@ import (
 // only tables are the job's views and which can read only the job's files
 // and write only into its output directory.
 func (e *Engine) Run(ctx context.Context, job engine.Job) (*engine.Result, error) {
+	if job.DP != nil {
+		return e.runDP(ctx, job)
+	}
 	start := time.Now()
 	sb, text, ordered, out, err := e.prepare(ctx, job)
 	if err != nil {

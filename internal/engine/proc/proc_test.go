@@ -2,6 +2,7 @@ package proc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/engine"
+	"github.com/cleanroomsd/cleanroomsd/internal/query"
 )
 
 // The test binary is its own child: with childEnv set it serves fake.
@@ -51,6 +54,18 @@ func (fake) Run(ctx context.Context, job engine.Job) (*engine.Result, error) {
 		return nil, &engine.QueryError{Code: "CONVERSION_ERROR", Message: "Could not convert ? to INT32"}
 	case "crash":
 		os.Exit(2)
+	}
+	if job.DP != nil {
+		// Echo the plan as the child received it, with sensitivity
+		// parameters, for TestDPJobCrossesTheProcess.
+		b, err := json.Marshal(job.DP)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := -1.5, 1e300
+		return &engine.Result{Files: []string{string(b)}, Rows: 1, Sensitivity: []cleanrooms.SensitivityParameter{
+			{AggregationType: "COUNT", AggregationExpression: "count_star()", UserContributionLimit: 4},
+			{AggregationType: "SUM", AggregationExpression: "sum(\"v\")", UserContributionLimit: 4, MinColumnValue: &lo, MaxColumnValue: &hi}}}, nil
 	}
 	return &engine.Result{Files: []string{"part-00000.csv"}, Rows: int64(len(job.Inputs)), Duration: time.Millisecond}, nil
 }
@@ -206,5 +221,33 @@ func benchRoundTrip(b *testing.B, size int) {
 		if _, err := e.Deparse(b.Context(), tree); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDPJobCrossesTheProcess(t *testing.T) {
+	e := newEngine(t)
+	limit := int64(5)
+	plan := &query.DPPlan{UsersNoise: 20, Aggregations: []string{"COUNT", "SUM"},
+		SQL: "SELECT u AS __uid, g AS __g0, v AS __a1 FROM t\nWHERE x = 'a\"b'", Groups: 1,
+		Aggregates: []query.DPAggregate{{Type: "COUNT", Expression: "count_star()"}, {Type: "SUM", Arg: true, Expression: `sum("v")`}},
+		Columns:    []query.DPColumn{{Name: "g", Group: 0, Aggregate: -1}, {Name: "n", Group: -1, Aggregate: 0}, {Name: "s", Group: -1, Aggregate: 1}},
+		OrderBy:    []query.DPOrder{{Column: 1, Desc: true, NullsFirst: false}}, Limit: &limit}
+	res, err := e.Run(t.Context(), engine.Job{SQL: "dp", DP: plan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got query.DPPlan
+	if err := json.Unmarshal([]byte(res.Files[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(plan, &got); d != "" {
+		t.Errorf("plan the child received (-sent +got):\n%s", d)
+	}
+	lo, hi := -1.5, 1e300
+	want := []cleanrooms.SensitivityParameter{
+		{AggregationType: "COUNT", AggregationExpression: "count_star()", UserContributionLimit: 4},
+		{AggregationType: "SUM", AggregationExpression: `sum("v")`, UserContributionLimit: 4, MinColumnValue: &lo, MaxColumnValue: &hi}}
+	if d := cmp.Diff(want, res.Sensitivity); d != "" {
+		t.Errorf("sensitivity back from the child (-want +got):\n%s", d)
 	}
 }

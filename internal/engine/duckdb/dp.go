@@ -1,0 +1,405 @@
+//go:build cgo
+
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+	"github.com/cleanroomsd/cleanroomsd/internal/dp"
+	"github.com/cleanroomsd/cleanroomsd/internal/engine"
+	"github.com/cleanroomsd/cleanroomsd/internal/query"
+)
+
+// runDP runs a differentially private job (docs/engine.md, "Differential
+// privacy") in the same sandbox as any job: the plan's base query is
+// materialised, each user's rows are bounded to a privately chosen
+// contribution limit L, each SUM/AVG/STDDEV argument is clamped to
+// privately chosen bounds, the groups' partial aggregates are computed in
+// DuckDB and noised in Go by package dp, and the released rows are
+// written with the writer of every job.
+func (e *Engine) runDP(ctx context.Context, job engine.Job) (*engine.Result, error) {
+	start := time.Now()
+	p := job.DP
+	if err := checkDPPlan(p); err != nil {
+		return nil, err
+	}
+	src := e.cfg.DPSource
+	if src == nil {
+		src = dp.SecureSource()
+	}
+	m, err := dp.NewMechanism(src, dp.Plan{UsersNoise: p.UsersNoise, Aggregations: p.Aggregations, Grouped: p.Groups > 0})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	job.SQL = p.SQL
+	sb, text, _, out, err := e.prepare(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	defer e.release(sb)
+	r := &dpRun{ctx: ctx, sb: sb, p: p}
+
+	// The base rows, then what each user contributes.
+	if err := r.exec("CREATE TEMP TABLE __base AS SELECT * FROM (\n" + text + "\n)"); err != nil {
+		return nil, err
+	}
+	hists, maxRows, err := r.stats()
+	if err != nil {
+		return nil, err
+	}
+	L := m.ContributionLimit(hists[0])
+	bounds := make([][2]float64, len(p.Aggregates))
+	for i, a := range p.Aggregates {
+		if clamped(a.Type) {
+			lo, hi := m.Bounds(i, hists[1+2*i], hists[2+2*i])
+			bounds[i] = [2]float64{lo, hi}
+		}
+	}
+	// Keep at most L rows per user, chosen at random (which rows does not
+	// matter to privacy, only how many); nothing to do when no user has
+	// more.
+	rows := "__base"
+	if maxRows > L {
+		rows = fmt.Sprintf("(SELECT * EXCLUDE (__rn) FROM (SELECT *, row_number() OVER (PARTITION BY __uid ORDER BY random()) AS __rn FROM __base) WHERE __rn <= %d)", L)
+	}
+	gids, groups, err := r.groups(rows, bounds)
+	if err != nil {
+		return nil, err
+	}
+	keep, values := m.Release(L, bounds, groups)
+	split := int64(0)
+	if !job.Output.SingleFile && len(p.OrderBy) == 0 {
+		split = e.fileSize()
+	}
+	res, err := write(ctx, sb, r.output(gids, keep, values), job.Output.Format, out, split)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range p.Aggregates {
+		limit, lo, hi := m.Sensitivity(i, L, bounds[i])
+		res.Sensitivity = append(res.Sensitivity, cleanrooms.SensitivityParameter{
+			AggregationType: a.Type, AggregationExpression: a.Expression,
+			UserContributionLimit: limit, MinColumnValue: lo, MaxColumnValue: hi})
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// checkDPPlan checks that a plan is one the engine can run: it came
+// through the service, but as data (JSON).
+func checkDPPlan(p *query.DPPlan) error {
+	bad := func(what string) error { return fmt.Errorf("engine: invalid differential privacy plan: %s", what) }
+	if p.SQL == "" {
+		return bad("no base query")
+	}
+	if len(p.Aggregates) == 0 || len(p.Aggregates) != len(p.Aggregations) {
+		return bad("aggregates and aggregation types differ")
+	}
+	for i, a := range p.Aggregates {
+		if a.Type != p.Aggregations[i] {
+			return bad("aggregates and aggregation types differ")
+		}
+		switch a.Type {
+		case dp.Count:
+		case dp.CountDistinct, dp.Sum, dp.Avg, dp.Stddev:
+			if !a.Arg {
+				return bad(a.Type + " without an argument")
+			}
+		default:
+			return bad("unknown aggregation type " + a.Type)
+		}
+	}
+	if p.Groups < 0 || len(p.Columns) == 0 {
+		return bad("no output column")
+	}
+	for _, c := range p.Columns {
+		if (c.Group < 0) == (c.Aggregate < 0) || c.Group >= p.Groups || c.Aggregate >= len(p.Aggregates) {
+			return bad("an output column is neither a group key nor an aggregate")
+		}
+	}
+	for _, o := range p.OrderBy {
+		if o.Column < 0 || o.Column >= len(p.Columns) {
+			return bad("ORDER BY names no output column")
+		}
+	}
+	if p.Limit != nil && *p.Limit < 0 {
+		return bad("negative LIMIT")
+	}
+	return nil
+}
+
+func clamped(t string) bool { return t == dp.Sum || t == dp.Avg || t == dp.Stddev }
+
+type dpRun struct {
+	ctx context.Context
+	sb  *sandbox
+	p   *query.DPPlan
+}
+
+func (r *dpRun) exec(q string) error {
+	if _, err := r.sb.conn.ExecContext(r.ctx, q); err != nil {
+		return failure(r.ctx, err)
+	}
+	return nil
+}
+
+// stats computes, in one query over the base rows, the histograms the
+// mechanism chooses from: hists[0][b] is the number of users whose row
+// count has bin b; for each SUM/AVG/STDDEV aggregate i, hists[1+2i] and
+// hists[2+2i] are the users whose largest value v > 0 has Bin(v) = b and
+// whose smallest v < 0 has Bin(-v) = b (NaN values count on neither side).
+// The bounds are taken on each user's rows before the contribution limit
+// applies: a user is still in at most one bin of each. Bins come from a
+// join with the table of bin edges (binEdges), which computes dp.Bin
+// exactly; dp.BinSQL would too, but DuckDB takes 4-10 ms to plan its CASE
+// tree. maxRows is the largest row count of a user.
+func (r *dpRun) stats() (hists [][]int64, maxRows int64, err error) {
+	perUser := []string{"__uid", "count(*) AS n"}
+	sides := []string{"SELECT 0 AS k, CAST(n AS DOUBLE) AS v FROM __u"}
+	for i, a := range r.p.Aggregates {
+		if !clamped(a.Type) {
+			continue
+		}
+		is := strconv.Itoa(i)
+		arg := "CAST(__a" + is + " AS DOUBLE)"
+		perUser = append(perUser, "max("+arg+") AS __x"+is, "min("+arg+") AS __y"+is)
+		sides = append(sides,
+			fmt.Sprintf("SELECT %d, __x%s FROM __u WHERE __x%s > 0 AND NOT isnan(__x%s)", 1+2*i, is, is, is),
+			fmt.Sprintf("SELECT %d, -__y%s FROM __u WHERE __y%s < 0", 2+2*i, is, is))
+	}
+	q := "WITH __u AS MATERIALIZED (SELECT " + strings.Join(perUser, ", ") + " FROM __base GROUP BY __uid), " +
+		"__d AS (SELECT k, v, count(*) AS c FROM (" + strings.Join(sides, " UNION ALL ") + ") GROUP BY k, v) " +
+		"SELECT __d.k, __bins.b, sum(__d.c)::BIGINT, max(__d.v) FROM __d JOIN " + binEdges +
+		" ON __d.v > __bins.lo AND __d.v <= __bins.hi GROUP BY __d.k, __bins.b"
+	rows, err := r.sb.conn.QueryContext(r.ctx, q)
+	if err != nil {
+		return nil, 0, failure(r.ctx, err)
+	}
+	defer rows.Close()
+	hists = make([][]int64, 1+2*len(r.p.Aggregates))
+	for k := range hists {
+		hists[k] = make([]int64, dp.NumBins)
+	}
+	for rows.Next() {
+		var k, b, n int64
+		var v float64
+		if err := rows.Scan(&k, &b, &n, &v); err != nil {
+			return nil, 0, failure(r.ctx, err)
+		}
+		if k < 0 || k >= int64(len(hists)) || b < 0 || b >= dp.NumBins {
+			return nil, 0, fmt.Errorf("engine: differential privacy: histogram row out of range")
+		}
+		hists[k][b] += n
+		if k == 0 && int64(v) > maxRows {
+			maxRows = int64(v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, failure(r.ctx, err)
+	}
+	return hists, maxRows, nil
+}
+
+// binEdges is a VALUES table __bins(b, lo, hi) of the bins of dp.Bin:
+// bin b holds lo < v <= hi, bin 0 everything up to BinUpper(0), the last
+// bin everything above its lower edge (+Inf included; NaN in none).
+var binEdges = func() string {
+	var b strings.Builder
+	b.WriteString("(VALUES ")
+	for i := 0; i < dp.NumBins; i++ {
+		lo, hi := math.Inf(-1), dp.BinUpper(i)
+		if i > 0 {
+			lo = dp.BinUpper(i - 1)
+		}
+		if i == dp.NumBins-1 {
+			hi = math.Inf(1)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%d, %s, %s)", i, float(lo), float(hi))
+	}
+	b.WriteString(") AS __bins(b, lo, hi)")
+	return b.String()
+}()
+
+func float(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "CAST('" + strconv.FormatFloat(v, 'g', -1, 64) + "' AS DOUBLE)"
+	}
+	return "CAST(" + strconv.FormatFloat(v, 'g', -1, 64) + " AS DOUBLE)"
+}
+
+// groups computes every group's keys (kept in table __groups) and partial
+// aggregates over the bounded rows, with values clamped to bounds (a NULL
+// stays NULL: it is not counted, and adds nothing to sums).
+func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, error) {
+	var inner, keys, metrics []string
+	for j := 0; j < r.p.Groups; j++ {
+		keys = append(keys, "__g"+strconv.Itoa(j))
+	}
+	for i, a := range r.p.Aggregates {
+		arg := "__a" + strconv.Itoa(i)
+		c := "__c" + strconv.Itoa(i)
+		if clamped(a.Type) {
+			inner = append(inner, fmt.Sprintf("CASE WHEN %s IS NULL THEN NULL ELSE greatest(%s, least(%s, CAST(%s AS DOUBLE))) END AS %s",
+				arg, float(bounds[i][0]), float(bounds[i][1]), arg, c))
+		}
+		switch a.Type {
+		case dp.Count:
+			if a.Arg {
+				metrics = append(metrics, "count("+arg+")")
+			} else {
+				metrics = append(metrics, "count(*)")
+			}
+		case dp.CountDistinct:
+			metrics = append(metrics, "count(DISTINCT "+arg+")")
+		case dp.Sum:
+			metrics = append(metrics, "coalesce(sum("+c+"), 0)")
+		case dp.Avg:
+			metrics = append(metrics, "count("+c+")", "coalesce(sum("+c+"), 0)")
+		case dp.Stddev:
+			metrics = append(metrics, "count("+c+")", "coalesce(sum("+c+"), 0)", "coalesce(sum("+c+" * "+c+"), 0)")
+		}
+	}
+	from := src
+	if len(inner) > 0 {
+		from = "(SELECT *, " + strings.Join(inner, ", ") + " FROM " + src + ")"
+	}
+	sel := append(append([]string{}, keys...), "count(DISTINCT __uid) AS __users")
+	for k, m := range metrics {
+		sel = append(sel, m+" AS __m"+strconv.Itoa(k))
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+	if len(keys) > 0 {
+		q += " GROUP BY " + strings.Join(keys, ", ")
+	}
+	if err := r.exec("CREATE TEMP TABLE __groups AS SELECT row_number() OVER () AS __gid, * FROM (" + q + ")"); err != nil {
+		return nil, nil, err
+	}
+	cols := []string{"__gid", "__users"}
+	for k := range metrics {
+		cols = append(cols, "__m"+strconv.Itoa(k))
+	}
+	rows, err := r.sb.conn.QueryContext(r.ctx, "SELECT "+strings.Join(cols, ", ")+" FROM __groups ORDER BY __gid")
+	if err != nil {
+		return nil, nil, failure(r.ctx, err)
+	}
+	defer rows.Close()
+	var gids []int64
+	var groups []dp.Group
+	for rows.Next() {
+		var gid, users int64
+		ms := make([]any, len(metrics))
+		for k, m := range metrics {
+			if strings.HasPrefix(m, "count(") {
+				ms[k] = new(int64)
+			} else {
+				ms[k] = new(float64)
+			}
+		}
+		if err := rows.Scan(append([]any{&gid, &users}, ms...)...); err != nil {
+			return nil, nil, failure(r.ctx, err)
+		}
+		g := dp.Group{Users: users, Aggs: make([]dp.Partial, len(r.p.Aggregates))}
+		k := 0
+		for i, a := range r.p.Aggregates {
+			pa := &g.Aggs[i]
+			switch a.Type {
+			case dp.Count, dp.CountDistinct:
+				pa.Count = *ms[k].(*int64)
+				k++
+			case dp.Sum:
+				pa.Sum = *ms[k].(*float64)
+				k++
+			case dp.Avg:
+				pa.Count, pa.Sum = *ms[k].(*int64), *ms[k+1].(*float64)
+				k += 2
+			case dp.Stddev:
+				pa.Count, pa.Sum, pa.SumSquares = *ms[k].(*int64), *ms[k+1].(*float64), *ms[k+2].(*float64)
+				k += 3
+			}
+		}
+		gids = append(gids, gid)
+		groups = append(groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, failure(r.ctx, err)
+	}
+	return gids, groups, nil
+}
+
+// output is the query of the result: the group keys and released values
+// (inline, as VALUES) under the query's names, ordered and limited as the
+// query says.
+func (r *dpRun) output(gids []int64, keep []bool, values [][]float64) string {
+	var b strings.Builder
+	names := []string{"__gid"}
+	for i := range r.p.Aggregates {
+		names = append(names, "__v"+strconv.Itoa(i))
+	}
+	for g, gid := range gids {
+		if !keep[g] {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("(VALUES ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString("(CAST(" + strconv.FormatInt(gid, 10) + " AS BIGINT)")
+		for _, v := range values[g] {
+			b.WriteString(", " + float(v))
+		}
+		b.WriteString(")")
+	}
+	released := b.String() + ") AS r(" + strings.Join(names, ", ") + ")"
+	if b.Len() == 0 {
+		sel := []string{"CAST(NULL AS BIGINT) AS __gid"}
+		for _, n := range names[1:] {
+			sel = append(sel, "CAST(NULL AS DOUBLE) AS "+n)
+		}
+		released = "(SELECT " + strings.Join(sel, ", ") + " WHERE false) AS r"
+	}
+	sel := make([]string, len(r.p.Columns))
+	for k, c := range r.p.Columns {
+		var v string
+		switch {
+		case c.Group >= 0:
+			v = "g.__g" + strconv.Itoa(c.Group)
+		case r.p.Aggregates[c.Aggregate].Type == dp.Count || r.p.Aggregates[c.Aggregate].Type == dp.CountDistinct:
+			v = "CAST(r.__v" + strconv.Itoa(c.Aggregate) + " AS BIGINT)"
+		default:
+			v = "r.__v" + strconv.Itoa(c.Aggregate)
+		}
+		sel[k] = v + " AS " + quoteIdent(c.Name)
+	}
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + released + " JOIN __groups AS g ON r.__gid = g.__gid"
+	if len(r.p.OrderBy) > 0 {
+		ord := make([]string, len(r.p.OrderBy))
+		for k, o := range r.p.OrderBy {
+			ord[k] = strconv.Itoa(o.Column + 1)
+			if o.Desc {
+				ord[k] += " DESC"
+			} else {
+				ord[k] += " ASC"
+			}
+			if o.NullsFirst {
+				ord[k] += " NULLS FIRST"
+			} else {
+				ord[k] += " NULLS LAST"
+			}
+		}
+		q += " ORDER BY " + strings.Join(ord, ", ")
+	}
+	if r.p.Limit != nil {
+		q += " LIMIT " + strconv.FormatInt(*r.p.Limit, 10)
+	}
+	return q
+}
