@@ -31,9 +31,9 @@ import (
 // spend 1..50 per visit), c3 has 3 users; user x1 of c1 spends 1e9.
 type dpWorld struct {
 	srv        *cleanroomstest.Server
-	A, B       member
+	A, B, C    member
 	collabID   string
-	mA, mB     string
+	mA, mB, mC string
 	visitsCTA  types.ConfiguredTableAssociation
 	users      map[string]int     // campaign → distinct users
 	spend      map[string]float64 // campaign → true total spend (without x1)
@@ -45,12 +45,12 @@ const dpUsers = 3000
 func newDPWorld(t *testing.T) *dpWorld {
 	t.Helper()
 	srv := cleanroomstest.NewServer(t, cleanroomstest.WithQuotas(cleanroomstest.Quotas{QueriesPerMembership: 100}))
-	w := &dpWorld{srv: srv, A: newMember(srv, acctA), B: newMember(srv, acctB), users: map[string]int{}, spend: map[string]float64{}}
+	w := &dpWorld{srv: srv, A: newMember(srv, acctA), B: newMember(srv, acctB), C: newMember(srv, acctC), users: map[string]int{}, spend: map[string]float64{}}
 	ctx := t.Context()
 	for _, b := range []struct {
 		m member
 		n string
-	}{{w.A, "a-results"}, {w.B, "b-data"}} {
+	}{{w.A, "a-results"}, {w.B, "b-data"}, {w.C, "c-results"}} {
 		if _, err := b.m.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b.n)}); err != nil {
 			t.Fatal(err)
 		}
@@ -83,16 +83,18 @@ func newDPWorld(t *testing.T) *dpWorld {
 	w.B.createTable(t, "ads", glueTable("visits", "csv", "s3://b-data/visits/",
 		[]gluetypes.Column{col("user_id", "string"), col("campaign", "string"), col("spend", "double")}))
 
-	c := mustCreate(t, w.A.cr, collabInput("dp", abilities(types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults), spec(acctB, "B")))
+	c := mustCreate(t, w.A.cr, collabInput("dp", abilities(types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults),
+		spec(acctB, "B"), spec(acctC, "C", types.MemberAbilityCanReceiveResults)))
 	w.collabID = aws.ToString(c.Id)
 	w.mA = aws.ToString(mustJoin(t, w.A.cr, joinWithResults(w.collabID, "a-results", "")).Id)
 	w.mB = aws.ToString(mustJoin(t, w.B.cr, joinInput(w.collabID)).Id)
+	w.mC = aws.ToString(mustJoin(t, w.C.cr, joinWithResults(w.collabID, "c-results", acctC)).Id)
 	visits := w.B.configure(t, "visits", "ads", "visits", []string{"user_id", "campaign", "spend"}, types.ConfiguredTableAnalysisRuleTypeCustom,
 		&types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{Value: types.AnalysisRuleCustom{
 			AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{acctA},
 			DifferentialPrivacy: &types.DifferentialPrivacyConfiguration{Columns: []types.DifferentialPrivacyColumn{{Name: aws.String("user_id")}}}}}})
 	w.visitsCTA = w.B.associate(t, w.mB, *visits.Id, "visits")
-	w.B.ctaRule(t, w.mB, w.visitsCTA, types.ConfiguredTableAssociationAnalysisRuleTypeCustom, acctA)
+	w.B.ctaRule(t, w.mB, w.visitsCTA, types.ConfiguredTableAssociationAnalysisRuleTypeCustom, acctA, acctC)
 	return w
 }
 
@@ -196,6 +198,21 @@ func TestDifferentialPrivacyEndToEnd(t *testing.T) {
 		}
 	}
 
+	// One release per query: receivers in two formats would need two
+	// runs, two draws of noise, and are refused before anything is spent.
+	_, err = w.A.cr.StartProtectedQuery(ctx, &cleanrooms.StartProtectedQueryInput{MembershipIdentifier: aws.String(w.mA),
+		Type: types.ProtectedQueryTypeSql, SqlParameters: &types.ProtectedQuerySQLParameters{QueryString: aws.String("SELECT COUNT(*) AS n FROM visits")},
+		ResultConfiguration: &types.ProtectedQueryResultConfiguration{OutputConfiguration: &types.ProtectedQueryOutputConfigurationMemberDistribute{
+			Value: types.ProtectedQueryDistributeOutputConfiguration{Locations: []types.ProtectedQueryDistributeOutputConfigurationLocation{
+				&types.ProtectedQueryDistributeOutputConfigurationLocationMemberS3{Value: types.ProtectedQueryS3OutputConfiguration{
+					Bucket: aws.String("a-results"), ResultFormat: types.ResultFormatParquet}},
+				&types.ProtectedQueryDistributeOutputConfigurationLocationMemberMember{Value: types.ProtectedQueryMemberOutputConfiguration{AccountId: aws.String(acctC)}}}}}}})
+	if v := wantValidation(t, err); v != nil && !strings.Contains(aws.ToString(v.Message), "same result format") {
+		t.Errorf("two result formats refused with %q", aws.ToString(v.Message))
+	}
+	if c := w.remaining(t)["COUNT"]; c != [2]int32{10, 10} {
+		t.Errorf("a refused query spent budget: COUNT max/remaining %v", c)
+	}
 	out, err := w.startQuery(ctx, "SELECT campaign, COUNT(DISTINCT user_id) AS users, SUM(spend) AS total FROM visits GROUP BY campaign")
 	if err != nil {
 		t.Fatalf("DP query: %v", err)

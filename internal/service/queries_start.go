@@ -225,6 +225,11 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 		return nil, queryError(err)
 	}
 	q.Plan.SQL = plan.SQL
+	if plan.DP != nil {
+		if err := oneResultFormat(q.Receivers); err != nil {
+			return nil, err
+		}
+	}
 	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
 		if _, _, _, err := s.querierMembership(ctx, tx, caller, ms.ID); err != nil {
 			return err
@@ -257,6 +262,23 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 	}
 	s.runner.Notify()
 	return &api.StartProtectedQueryOutput{ProtectedQuery: toProtectedQuery(q, true)}, nil
+}
+
+// oneResultFormat refuses a differentially private query whose receivers
+// want different result formats: each format would be a separate run of
+// the engine, and each run draws fresh noise, so a second release would
+// spend budget nobody was charged for (docs/behavior-decisions.md).
+func oneResultFormat(receivers []cleanrooms.QueryReceiver) error {
+	if len(receivers) < 2 {
+		return nil
+	}
+	for _, r := range receivers[1:] {
+		if r.Format != receivers[0].Format || r.SingleFile != receivers[0].SingleFile {
+			return invalidQuery(fmt.Sprintf("differential privacy: a differentially private query releases one result, so every receiver must use the same result format; account %s uses %s and account %s %s.",
+				receivers[0].AccountID, receivers[0].Format, r.AccountID, r.Format))
+		}
+	}
+	return nil
 }
 
 // recordUnavailable records a query that a server without its query
