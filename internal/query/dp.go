@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,6 +114,27 @@ func dpUID(t *Table) string {
 	return strings.ToLower(cs[0].Name)
 }
 
+// sameUID refuses a query over DP tables that protect differently named
+// user identifier columns: tables with differential privacy must use the
+// same user identifier column (the model's DifferentialPrivacyColumn doc),
+// tables the names of the tables the query reads, which is what makes their users one population for the budget.
+func sameUID(c Context, tables []string) error {
+	names := slices.Sorted(slices.Values(tables))
+	first, firstUID := "", ""
+	for _, name := range names {
+		uid := dpUID(c.Tables[name])
+		switch {
+		case uid == "":
+		case firstUID == "":
+			first, firstUID = name, uid
+		case uid != firstUID:
+			return dpRefuse("tables %s and %s protect different user identifier columns (%s, %s); tables with differential privacy must use the same user identifier column",
+				first, name, firstUID, uid)
+		}
+	}
+	return nil
+}
+
 // dpQuery is what the check of the final SELECT found, by position in
 // the (untranslated and then translated) node.
 type dpQuery struct {
@@ -127,8 +149,11 @@ type dpQuery struct {
 }
 
 // checkDP checks the final SELECT node and everything under it.
-func checkDP(node obj, c Context) (*dpQuery, error) {
+func checkDP(node obj, c Context, tables []string) (*dpQuery, error) {
 	d := &dpChecker{c: c}
+	if err := sameUID(c, tables); err != nil {
+		return nil, err
+	}
 	if str(node, "type") != "SELECT_NODE" {
 		return nil, dpRefuse("the final query must be one SELECT with GROUP BY and aggregates, not a set operation (UNION and the like are allowed inside a CTE)")
 	}

@@ -16,7 +16,7 @@ import (
 var dpFixtureSQL = []string{
 	`CREATE TABLE imps (user_id INTEGER, campaign VARCHAR, amount DOUBLE, email VARCHAR)`,
 	`INSERT INTO imps VALUES (1,'a',1.5,'x'),(1,'b',2,'x'),(2,'a',3,'y'),(3,'c',4,'z')`,
-	`CREATE TABLE clicks (uid INTEGER, campaign VARCHAR)`,
+	`CREATE TABLE clicks (user_id INTEGER, campaign VARCHAR)`,
 	`INSERT INTO clicks VALUES (1,'a'),(2,'a'),(2,'b'),(4,'c')`,
 	`CREATE TABLE campaigns (campaign VARCHAR, title VARCHAR)`,
 	`INSERT INTO campaigns VALUES ('a','Alpha'),('b','Beta')`,
@@ -43,7 +43,7 @@ func dpFixtures(t testing.TB) duckParser {
 }
 
 // dpTables: imps (partner, DP on user_id, email disallowed), clicks
-// (querier, DP on uid), campaigns (querier, no DP).
+// (querier, DP on user_id), campaigns (querier, no DP).
 func dpTables() map[string]*Table {
 	custom := func(uid string, disallowed ...string) *cleanrooms.CustomPolicy {
 		p := &cleanrooms.CustomPolicy{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{querier},
@@ -56,8 +56,8 @@ func dpTables() map[string]*Table {
 	return map[string]*Table{
 		"imps": {Name: "imps", OwnerAccountID: partner, Columns: cols("user_id", "campaign", "amount", "email"),
 			RuleType: cleanrooms.RuleCustom, Policy: cleanrooms.TablePolicy{Custom: custom("user_id", "email")}},
-		"clicks": {Name: "clicks", OwnerAccountID: querier, Columns: cols("uid", "campaign"),
-			RuleType: cleanrooms.RuleCustom, Policy: cleanrooms.TablePolicy{Custom: custom("uid")}},
+		"clicks": {Name: "clicks", OwnerAccountID: querier, Columns: cols("user_id", "campaign"),
+			RuleType: cleanrooms.RuleCustom, Policy: cleanrooms.TablePolicy{Custom: custom("user_id")}},
 		"campaigns": {Name: "campaigns", OwnerAccountID: querier, Columns: cols("campaign", "title"),
 			RuleType: cleanrooms.RuleCustom, Policy: cleanrooms.TablePolicy{Custom: custom("")}},
 	}
@@ -74,9 +74,9 @@ func TestDPPlan(t *testing.T) {
 	}{
 		{"spec example: a CTE with UNION ALL of two joins",
 			`WITH matches AS (
-			   SELECT i.user_id, i.campaign FROM imps i JOIN clicks c ON i.user_id = c.uid
+			   SELECT i.user_id, i.campaign FROM imps i JOIN clicks c ON i.user_id = c.user_id
 			   UNION ALL
-			   SELECT c.uid, c.campaign FROM clicks c JOIN imps i ON c.uid = i.user_id)
+			   SELECT c.user_id, c.campaign FROM clicks c JOIN imps i ON c.user_id = i.user_id)
 			 SELECT campaign, COUNT(DISTINCT user_id) AS users FROM matches GROUP BY campaign ORDER BY users DESC LIMIT 5`,
 			DPPlan{Aggregations: []string{dp.CountDistinct}, Groups: 1,
 				Aggregates: []DPAggregate{{Type: dp.CountDistinct, Arg: true, Distinct: true, Expression: "count(DISTINCT user_id)"}},
@@ -104,7 +104,7 @@ func TestDPPlan(t *testing.T) {
 				Columns:    []DPColumn{{Name: "users", Group: -1, Aggregate: 0}, {Name: "sum(n)", Group: -1, Aggregate: 1}}},
 			[][]string{{"1", "2"}, {"2", "1"}, {"3", "1"}}},
 		{"join of two DP tables on the user id, USING-free, RIGHT join picks the right user id, GROUP BY alias",
-			`SELECT c.campaign AS k, COUNT(i.amount) FROM imps i RIGHT JOIN clicks c ON c.uid = i.user_id AND i.campaign = c.campaign GROUP BY k`,
+			`SELECT c.campaign AS k, COUNT(i.amount) FROM imps i RIGHT JOIN clicks c ON c.user_id = i.user_id AND i.campaign = c.campaign GROUP BY k`,
 			DPPlan{Aggregations: []string{dp.Count}, Groups: 1,
 				Aggregates: []DPAggregate{{Type: dp.Count, Arg: true, Expression: "count(i.amount)"}},
 				Columns:    []DPColumn{{Name: "k", Group: 0, Aggregate: -1}, {Name: "count(i.amount)", Group: -1, Aggregate: 0}}},
@@ -176,15 +176,15 @@ func TestDPRefused(t *testing.T) {
 		{"CTE with LIMIT", "WITH x AS (SELECT user_id FROM imps LIMIT 2) SELECT COUNT(*) FROM x", "LIMIT"},
 		{"subquery with LIMIT", "SELECT COUNT(*) FROM (SELECT user_id FROM imps ORDER BY amount LIMIT 2) s", "subquery s"},
 		{"union without the user id at the same position",
-			"WITH x AS (SELECT user_id, campaign FROM imps UNION ALL SELECT campaign, uid FROM clicks) SELECT COUNT(*) FROM x", "same position"},
-		{"EXCEPT", "WITH x AS (SELECT user_id FROM imps EXCEPT SELECT uid FROM clicks) SELECT COUNT(*) FROM x", "only UNION"},
-		{"IN subquery over a DP table", "SELECT COUNT(*) FROM imps WHERE user_id IN (SELECT uid FROM clicks)", "only in FROM and JOIN"},
-		{"EXISTS over a DP CTE", "WITH x AS (SELECT uid FROM clicks) SELECT COUNT(*) FROM campaigns c JOIN imps i ON c.campaign = i.campaign WHERE EXISTS (SELECT 1 FROM x)", "only in FROM and JOIN"},
-		{"scalar subquery over a DP table in a CTE", "WITH x AS (SELECT user_id, (SELECT MAX(uid) FROM clicks) AS m FROM imps) SELECT COUNT(*) FROM x", "only in FROM and JOIN"},
+			"WITH x AS (SELECT user_id, campaign FROM imps UNION ALL SELECT campaign, user_id FROM clicks) SELECT COUNT(*) FROM x", "same position"},
+		{"EXCEPT", "WITH x AS (SELECT user_id FROM imps EXCEPT SELECT user_id FROM clicks) SELECT COUNT(*) FROM x", "only UNION"},
+		{"IN subquery over a DP table", "SELECT COUNT(*) FROM imps WHERE user_id IN (SELECT user_id FROM clicks)", "only in FROM and JOIN"},
+		{"EXISTS over a DP CTE", "WITH x AS (SELECT user_id FROM clicks) SELECT COUNT(*) FROM campaigns c JOIN imps i ON c.campaign = i.campaign WHERE EXISTS (SELECT 1 FROM x)", "only in FROM and JOIN"},
+		{"scalar subquery over a DP table in a CTE", "WITH x AS (SELECT user_id, (SELECT MAX(user_id) FROM clicks) AS m FROM imps) SELECT COUNT(*) FROM x", "only in FROM and JOIN"},
 		{"DP join not on the user id", "SELECT COUNT(*) FROM imps i JOIN clicks c ON i.campaign = c.campaign", "equi-join on the user identifier"},
-		{"DP comma join", "SELECT COUNT(*) FROM imps i, clicks c WHERE i.user_id = c.uid", "equi-join on the user identifier"},
-		{"DP join on the user id by OR", "SELECT COUNT(*) FROM imps i JOIN clicks c ON i.user_id = c.uid OR true", "equi-join on the user identifier"},
-		{"FULL join between DP tables", "SELECT COUNT(*) FROM imps i FULL JOIN clicks c ON i.user_id = c.uid", "FULL join"},
+		{"DP comma join", "SELECT COUNT(*) FROM imps i, clicks c WHERE i.user_id = c.user_id", "equi-join on the user identifier"},
+		{"DP join on the user id by OR", "SELECT COUNT(*) FROM imps i JOIN clicks c ON i.user_id = c.user_id OR true", "equi-join on the user identifier"},
+		{"FULL join between DP tables", "SELECT COUNT(*) FROM imps i FULL JOIN clicks c ON i.user_id = c.user_id", "FULL join"},
 		{"final FROM without a DP table", "WITH x AS (SELECT user_id FROM imps) SELECT COUNT(*) FROM campaigns", "must read a differentially private table"},
 		{"user id lost through a transformation", "WITH x AS (SELECT user_id + 1 AS u FROM imps) SELECT COUNT(*) FROM x", "user-level rows"},
 		{"disallowed output column still refused", "SELECT email, COUNT(*) FROM imps GROUP BY email", "custom rule"},
@@ -225,9 +225,9 @@ func TestDPAcceptedShapes(t *testing.T) {
 		"SELECT i.campaign, COUNT(*) FROM imps i JOIN imps j USING (user_id) GROUP BY i.campaign",
 		"SELECT campaign, COUNT(*) FROM imps GROUP BY campaign ORDER BY COUNT(*) DESC, 1 LIMIT 3",
 		"WITH u AS (SELECT user_id, SUM(amount) AS total FROM imps GROUP BY user_id) SELECT AVG(total), STDDEV(total) FROM u",
-		"WITH u AS (SELECT uid AS id, campaign FROM clicks UNION SELECT user_id, campaign FROM imps) SELECT c.title, COUNT(DISTINCT u.id) FROM u JOIN campaigns c ON u.campaign = c.campaign GROUP BY c.title",
+		"WITH u AS (SELECT user_id AS id, campaign FROM clicks UNION SELECT user_id, campaign FROM imps) SELECT c.title, COUNT(DISTINCT u.id) FROM u JOIN campaigns c ON u.campaign = c.campaign GROUP BY c.title",
 		"SELECT k, COUNT(*) FROM (SELECT x.user_id, x.campaign AS k FROM (SELECT * FROM imps WHERE amount > 1) x) s GROUP BY k",
-		"WITH a AS (SELECT user_id, campaign FROM imps), b AS (SELECT a.user_id, c.uid, a.campaign FROM a JOIN clicks c ON a.user_id = c.uid) SELECT campaign, COUNT(*) FROM b GROUP BY campaign",
+		"WITH a AS (SELECT user_id, campaign FROM imps), b AS (SELECT a.user_id, c.user_id AS cu, a.campaign FROM a JOIN clicks c ON a.user_id = c.user_id) SELECT campaign, COUNT(*) FROM b GROUP BY campaign",
 		"SELECT COUNT(*) FROM imps WHERE campaign IN (SELECT campaign FROM campaigns)",
 	} {
 		pl, err := plan(t, p, sql, dpTables())
@@ -241,5 +241,19 @@ func TestDPAcceptedShapes(t *testing.T) {
 		}
 		// The base query binds and runs.
 		rows(t, p, pl.DP.SQL)
+	}
+}
+
+// Tables with differential privacy must protect the same user identifier
+// column: otherwise their users are not one population.
+func TestDPRefusesDifferentUserColumns(t *testing.T) {
+	p := dpFixtures(t)
+	tables := dpTables()
+	tables["clicks"].Policy.Custom.DifferentialPrivacy.Columns[0].Name = "campaign"
+	_, err := plan(t, p, "SELECT COUNT(*) FROM imps i JOIN clicks c ON i.user_id = c.user_id", tables)
+	wantRefusal(t, err, "differential privacy: tables clicks and imps protect different user identifier columns (campaign, user_id)")
+	// Alone, each table is fine.
+	if _, err := plan(t, p, "SELECT COUNT(*) FROM clicks", tables); err != nil {
+		t.Errorf("one DP table: %v", err)
 	}
 }

@@ -189,7 +189,7 @@ func Check(ctx context.Context, p Parser, st *Statement, c Context) (*Plan, erro
 	case cleanrooms.RuleCustom:
 		err = checkCustom(node, c, st.tables)
 		if err == nil && hasDP(c, st.tables) {
-			dq, err = checkDP(node, c)
+			dq, err = checkDP(node, c, st.tables)
 		}
 	default:
 		err = refusef("the tables of the query have no analysis rule")
