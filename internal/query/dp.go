@@ -114,10 +114,11 @@ func dpUID(t *Table) string {
 	return strings.ToLower(cs[0].Name)
 }
 
-// sameUID refuses a query over DP tables that protect differently named
-// user identifier columns: tables with differential privacy must use the
-// same user identifier column (the model's DifferentialPrivacyColumn doc),
-// tables the names of the tables the query reads, which is what makes their users one population for the budget.
+// sameUID refuses a query whose tables (the names of the tables it reads)
+// include DP tables protecting differently named user identifier columns:
+// tables with differential privacy must use the same user identifier
+// column (the model's DifferentialPrivacyColumn doc), which is what makes
+// their users one population for the budget.
 func sameUID(c Context, tables []string) error {
 	names := slices.Sorted(slices.Values(tables))
 	first, firstUID := "", ""
