@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	duck "github.com/duckdb/duckdb-go/v2"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 	"github.com/cleanroomsd/cleanroomsd/internal/dp"
@@ -244,8 +246,7 @@ func TestDPRunErrors(t *testing.T) {
 	}
 }
 
-// TestBinSQL checks that dp.BinSQL and the engine's table of bin edges
-// compute dp.Bin in DuckDB.
+// TestBinSQL checks that dp.BinSQL computes dp.Bin in DuckDB.
 func TestBinSQL(t *testing.T) {
 	c, err := duck.NewConnector("", nil)
 	if err != nil {
@@ -253,6 +254,19 @@ func TestBinSQL(t *testing.T) {
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
+	for _, v := range binValues() {
+		var got int
+		if err := db.QueryRow("SELECT "+dp.BinSQL("x")+" FROM (SELECT CAST(? AS DOUBLE) AS x)", v).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := dp.Bin(v); got != want {
+			t.Errorf("BinSQL(%v) = %d, Bin = %d", v, got, want)
+		}
+	}
+}
+
+// binValues are magnitudes at and around every bin edge.
+func binValues() []float64 {
 	vals := []float64{0, 5e-324, 1e-300, 1e-10, math.Ldexp(1, -11), math.Ldexp(1, -10), math.Nextafter(math.Ldexp(1, -10), 1), 0.3, 0.5, 1,
 		math.Nextafter(1, 2), 1.5, 2, 3, 4, 5, 1023, 1024, 1025, 1e6, math.Ldexp(1, 52), math.Ldexp(1, 53), math.Nextafter(math.Ldexp(1, 53), math.Inf(1)),
 		1e17, 1e300, math.MaxFloat64, math.Inf(1)}
@@ -260,17 +274,97 @@ func TestBinSQL(t *testing.T) {
 		x := math.Ldexp(1, e)
 		vals = append(vals, x, math.Nextafter(x, 0), math.Nextafter(x, math.Inf(1)))
 	}
-	for _, v := range vals {
-		var got, joined int
-		if err := db.QueryRow("SELECT "+dp.BinSQL("x")+" FROM (SELECT CAST(? AS DOUBLE) AS x)", v).Scan(&got); err != nil {
-			t.Fatal(err)
+	return vals
+}
+
+// TestDPStats checks the histograms against dp.Bin computed in Go, for
+// users whose values sit at and around every bin edge (where log2's
+// rounding puts values of two bins under one coarse key, so the exact
+// recount runs), negative values, NaN and NULL, and users of 1 to 5 rows.
+func TestDPStats(t *testing.T) {
+	e := newEngine(t, Config{})
+	sb, err := e.take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.release(sb)
+	var rows []string
+	p := &query.DPPlan{Aggregates: []query.DPAggregate{{Type: dp.Count}, {Type: dp.Sum, Arg: true}}}
+	want := make([][]int64, 5)
+	for k := range want {
+		want[k] = make([]int64, dp.NumBins)
+	}
+	var maxRows int64
+	uid := 0
+	add := func(vs ...float64) { // one user with these rows
+		uid++
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, v := range vs {
+			rows = append(rows, fmt.Sprintf("(%d, CAST('%s' AS DOUBLE))", uid, strconv.FormatFloat(v, 'g', -1, 64)))
+			// DuckDB orders NaN above +Inf: a NaN is a user's largest
+			// value (then on no side), never its smallest unless alone.
+			if math.IsNaN(v) || math.IsNaN(hi) {
+				hi = math.NaN()
+			} else {
+				hi = max(hi, v)
+			}
+			if !math.IsNaN(v) {
+				lo = min(lo, v)
+			}
 		}
-		if err := db.QueryRow("SELECT b FROM (SELECT CAST(? AS DOUBLE) AS x) JOIN "+binEdges+" ON x > lo AND x <= hi", v).Scan(&joined); err != nil {
-			t.Fatalf("binEdges(%v): %v", v, err)
+		want[0][dp.Bin(float64(len(vs)))]++
+		maxRows = max(maxRows, int64(len(vs)))
+		if hi > 0 {
+			want[3][dp.Bin(hi)]++
 		}
-		if want := dp.Bin(v); got != want || joined != want {
-			t.Errorf("BinSQL(%v) = %d, binEdges %d, Bin = %d", v, got, joined, want)
+		if lo < 0 {
+			want[4][dp.Bin(-lo)]++
 		}
+	}
+	for i, v := range binValues() {
+		switch i % 3 {
+		case 0:
+			add(v)
+		case 1:
+			add(-v, 0)
+		default:
+			add(v, -v, 1, math.NaN(), 2)
+		}
+	}
+	add(math.NaN())
+	add(math.Inf(-1))
+	ctx := ctxT(t)
+	if _, err := sb.conn.ExecContext(ctx, "CREATE TEMP TABLE __base AS SELECT * FROM (VALUES "+strings.Join(rows, ", ")+") AS t(__uid, __a1)"); err != nil {
+		t.Fatal(err)
+	}
+	r := &dpRun{ctx: ctx, sb: sb, p: p}
+	hists, gotMax, err := r.stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotMax != maxRows {
+		t.Errorf("maxRows %d, want %d", gotMax, maxRows)
+	}
+	if d := cmp.Diff(want, hists); d != "" {
+		t.Errorf("histograms (-want +got):\n%s", d)
+	}
+	// The recount is exercised: some coarse key straddles an edge.
+	var straddles int
+	err = r.scan(r.statsSQL("SELECT min(v), max(v) FROM __d GROUP BY k, "+coarseBin), func(rows dpRows) error {
+		var lo, hi float64
+		if err := rows.Scan(&lo, &hi); err != nil {
+			return err
+		}
+		if dp.Bin(lo) != dp.Bin(hi) {
+			straddles++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if straddles == 0 {
+		t.Error("no coarse key straddles a bin edge: the exact recount is not tested")
 	}
 }
 
