@@ -198,3 +198,95 @@ func (w *World) Result(ctx context.Context, a Clients, q *types.ProtectedQuery) 
 	}
 	return keys, body.String(), nil
 }
+
+// SetupVisits puts B's visits table in the catalog: users users, user i
+// with 1 + i%3 visits of campaign c<i%4>, each spend 1..50 (CSV with a
+// header, s3://b-data/visits/), and creates the buckets of A's results and
+// B's data.
+func SetupVisits(ctx context.Context, a, b Clients, users int) error {
+	for _, s := range []struct {
+		c      Clients
+		bucket string
+	}{{a, "a-results"}, {b, "b-data"}} {
+		if _, err := s.c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+			return fmt.Errorf("CreateBucket(%s): %w", s.bucket, err)
+		}
+	}
+	var csv strings.Builder
+	csv.WriteString("user_id,campaign,spend\n")
+	for i := range users {
+		for v := range 1 + i%3 {
+			fmt.Fprintf(&csv, "u%d,c%d,%d\n", i, i%4, 1+(i*7+v*13)%50)
+		}
+	}
+	if _, err := b.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b-data"), Key: aws.String("visits/part-0.csv"),
+		Body: strings.NewReader(csv.String())}); err != nil {
+		return err
+	}
+	if _, err := b.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("ads")}}); err != nil {
+		return err
+	}
+	cols := []gluetypes.Column{{Name: aws.String("user_id"), Type: aws.String("string")}, {Name: aws.String("campaign"), Type: aws.String("string")},
+		{Name: aws.String("spend"), Type: aws.String("double")}}
+	_, err := b.Glue.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String("ads"), TableInput: &gluetypes.TableInput{
+		Name: aws.String("visits"), Parameters: map[string]string{"classification": "csv", "skip.header.line.count": "1"},
+		StorageDescriptor: &gluetypes.StorageDescriptor{Columns: cols, Location: aws.String("s3://b-data/visits/"),
+			SerdeInfo: &gluetypes.SerDeInfo{SerializationLibrary: aws.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
+				Parameters: map[string]string{"field.delim": ","}}}}})
+	return err
+}
+
+// VisitsCollaboration is a new collaboration (the n-th) on SetupVisits'
+// table: A queries; B associates the table twice, as visits under a
+// custom rule that lets A run any query, and as dvisits under the same
+// rule with differential privacy on user_id, and creates the DP budget
+// template with the largest budget (epsilon 20, 100 users of noise).
+func VisitsCollaboration(ctx context.Context, a, b Clients, n int) (*World, error) {
+	c, err := a.CR.CreateCollaboration(ctx, &cleanrooms.CreateCollaborationInput{Name: aws.String("dp"), Description: aws.String("d"),
+		CreatorDisplayName: aws.String("A"), CreatorMemberAbilities: []types.MemberAbility{types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults},
+		Members:        []types.MemberSpecification{{AccountId: aws.String(Owner), DisplayName: aws.String("B"), MemberAbilities: []types.MemberAbility{}}},
+		QueryLogStatus: types.CollaborationQueryLogStatusDisabled})
+	if err != nil {
+		return nil, err
+	}
+	ma, err := a.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id,
+		QueryLogStatus: types.MembershipQueryLogStatusDisabled,
+		DefaultResultConfiguration: &types.MembershipProtectedQueryResultConfiguration{OutputConfiguration: &types.MembershipProtectedQueryOutputConfigurationMemberS3{
+			Value: types.ProtectedQueryS3OutputConfiguration{Bucket: aws.String("a-results"), ResultFormat: types.ResultFormatCsv}}}})
+	if err != nil {
+		return nil, err
+	}
+	mb, err := b.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id, QueryLogStatus: types.MembershipQueryLogStatusDisabled})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		name string
+		dp   *types.DifferentialPrivacyConfiguration
+	}{{"visits", nil}, {"dvisits", &types.DifferentialPrivacyConfiguration{Columns: []types.DifferentialPrivacyColumn{{Name: aws.String("user_id")}}}}} {
+		ct, err := b.CR.CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String(fmt.Sprintf("%s%d", t.name, n)),
+			AllowedColumns: []string{"user_id", "campaign", "spend"}, AnalysisMethod: types.AnalysisMethodDirectQuery,
+			TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String("ads"), TableName: aws.String("visits")}}})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.CR.CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{ConfiguredTableIdentifier: ct.ConfiguredTable.Id,
+			AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
+			AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{
+				Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{Querier}, DifferentialPrivacy: t.dp}}}}); err != nil {
+			return nil, err
+		}
+		if _, err := b.CR.CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{MembershipIdentifier: mb.Membership.Id,
+			ConfiguredTableIdentifier: ct.ConfiguredTable.Id, Name: aws.String(t.name), RoleArn: aws.String("arn:aws:iam::" + Owner + ":role/r")}); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := b.CR.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{
+		MembershipIdentifier: mb.Membership.Id, PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy,
+		AutoRefresh: types.PrivacyBudgetTemplateAutoRefreshNone,
+		Parameters: &types.PrivacyBudgetTemplateParametersInputMemberDifferentialPrivacy{Value: types.DifferentialPrivacyTemplateParametersInput{
+			Epsilon: aws.Int32(20), UsersNoisePerQuery: aws.Int32(100)}}}); err != nil {
+		return nil, err
+	}
+	return &World{QuerierMembership: aws.ToString(ma.Membership.Id)}, nil
+}
