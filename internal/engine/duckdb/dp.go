@@ -272,9 +272,10 @@ func float(v float64) string {
 	return "CAST(" + strconv.FormatFloat(v, 'g', -1, 64) + " AS DOUBLE)"
 }
 
-// groups computes every group's keys (kept in table __groups) and partial
-// aggregates over the bounded rows, with values clamped to bounds (a NULL
-// stays NULL: it is not counted, and adds nothing to sums).
+// groups computes every group's keys (kept in table __groups, a group's
+// id its rowid there) and partial aggregates over the bounded rows, with
+// values clamped to bounds (a NULL stays NULL: it is not counted, and adds
+// nothing to sums).
 func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, error) {
 	var inner, keys, metrics []string
 	for j := 0; j < r.p.Groups; j++ {
@@ -316,14 +317,16 @@ func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, er
 	if len(keys) > 0 {
 		q += " GROUP BY " + strings.Join(keys, ", ")
 	}
-	if err := r.exec("CREATE TEMP TABLE __groups AS SELECT row_number() OVER () AS __gid, * FROM (" + q + ")"); err != nil {
+	// A group's id is its rowid in __groups (row_number() OVER () would
+	// cost a window over the groups, single-threaded).
+	if err := r.exec("CREATE TEMP TABLE __groups AS " + q); err != nil {
 		return nil, nil, err
 	}
-	cols := []string{"__gid", "__users"}
+	cols := []string{"rowid", "__users"}
 	for k := range metrics {
 		cols = append(cols, "__m"+strconv.Itoa(k))
 	}
-	rows, err := r.sb.conn.QueryContext(r.ctx, "SELECT "+strings.Join(cols, ", ")+" FROM __groups ORDER BY __gid")
+	rows, err := r.sb.conn.QueryContext(r.ctx, "SELECT "+strings.Join(cols, ", ")+" FROM __groups ORDER BY rowid")
 	if err != nil {
 		return nil, nil, failure(r.ctx, err)
 	}
@@ -416,7 +419,7 @@ func (r *dpRun) output(gids []int64, keep []bool, values [][]float64) string {
 		}
 		sel[k] = v + " AS " + quoteIdent(c.Name)
 	}
-	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + released + " JOIN __groups AS g ON r.__gid = g.__gid"
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + released + " JOIN __groups AS g ON r.__gid = g.rowid"
 	if len(r.p.OrderBy) > 0 {
 		ord := make([]string, len(r.p.OrderBy))
 		for k, o := range r.p.OrderBy {
