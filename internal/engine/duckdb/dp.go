@@ -277,46 +277,13 @@ func float(v float64) string {
 // values clamped to bounds (a NULL stays NULL: it is not counted, and adds
 // nothing to sums).
 func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, error) {
-	var inner, keys, metrics []string
-	for j := 0; j < r.p.Groups; j++ {
-		keys = append(keys, "__g"+strconv.Itoa(j))
-	}
-	for i, a := range r.p.Aggregates {
-		arg := "__a" + strconv.Itoa(i)
-		c := "__c" + strconv.Itoa(i)
-		if clamped(a.Type) {
-			inner = append(inner, fmt.Sprintf("CASE WHEN %s IS NULL THEN NULL ELSE greatest(%s, least(%s, CAST(%s AS DOUBLE))) END AS %s",
-				arg, float(bounds[i][0]), float(bounds[i][1]), arg, c))
-		}
-		switch a.Type {
-		case dp.Count:
-			if a.Arg {
-				metrics = append(metrics, "count("+arg+")")
-			} else {
-				metrics = append(metrics, "count(*)")
-			}
-		case dp.CountDistinct:
-			metrics = append(metrics, "count(DISTINCT "+arg+")")
-		case dp.Sum:
-			metrics = append(metrics, "coalesce(sum("+c+"), 0)")
-		case dp.Avg:
-			metrics = append(metrics, "count("+c+")", "coalesce(sum("+c+"), 0)")
-		case dp.Stddev:
-			metrics = append(metrics, "count("+c+")", "coalesce(sum("+c+"), 0)", "coalesce(sum("+c+" * "+c+"), 0)")
+	twoLevel := true
+	for _, a := range r.p.Aggregates {
+		if a.Type == dp.CountDistinct {
+			twoLevel = false
 		}
 	}
-	from := src
-	if len(inner) > 0 {
-		from = "(SELECT *, " + strings.Join(inner, ", ") + " FROM " + src + ")"
-	}
-	sel := append(append([]string{}, keys...), "count(DISTINCT __uid) AS __users")
-	for k, m := range metrics {
-		sel = append(sel, m+" AS __m"+strconv.Itoa(k))
-	}
-	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
-	if len(keys) > 0 {
-		q += " GROUP BY " + strings.Join(keys, ", ")
-	}
+	q, metrics := r.groupsSQL(src, bounds, twoLevel)
 	// A group's id is its rowid in __groups (row_number() OVER () would
 	// cost a window over the groups, single-threaded).
 	if err := r.exec("CREATE TEMP TABLE __groups AS " + q); err != nil {
@@ -336,8 +303,8 @@ func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, er
 	for rows.Next() {
 		var gid, users int64
 		ms := make([]any, len(metrics))
-		for k, m := range metrics {
-			if strings.HasPrefix(m, "count(") {
+		for k, isCount := range metrics {
+			if isCount {
 				ms[k] = new(int64)
 			} else {
 				ms[k] = new(float64)
@@ -372,6 +339,81 @@ func (r *dpRun) groups(src string, bounds [][2]float64) ([]int64, []dp.Group, er
 		return nil, nil, failure(r.ctx, err)
 	}
 	return gids, groups, nil
+}
+
+// groupsSQL is the query of groups' partials: the group keys __g<j>,
+// __users (distinct non-NULL users) and __m<k>, the partial aggregates in
+// the order of the plan's aggregates (COUNT: count; COUNT_DISTINCT: count
+// of distinct values; SUM: sum; AVG: count, sum; STDDEV: count, sum, sum
+// of squares); counts says which __m<k> are counts (BIGINT; the others are
+// DOUBLE). twoLevel aggregates per group and user first, then per group:
+// the same partials without count(DISTINCT __uid), which DuckDB runs
+// 2-4 ms slower on a fresh sandbox (its distinct hash tables); it cannot
+// compute COUNT_DISTINCT of an argument.
+func (r *dpRun) groupsSQL(src string, bounds [][2]float64, twoLevel bool) (q string, counts []bool) {
+	var clamps, keys, inner, outer []string
+	for j := 0; j < r.p.Groups; j++ {
+		keys = append(keys, "__g"+strconv.Itoa(j))
+	}
+	// add is one partial: e over the rows, a count or a sum.
+	add := func(e string, isCount bool) {
+		k := "__m" + strconv.Itoa(len(counts))
+		counts = append(counts, isCount)
+		switch {
+		case !twoLevel && isCount:
+			outer = append(outer, e+" AS "+k)
+		case !twoLevel:
+			outer = append(outer, "coalesce("+e+", 0) AS "+k)
+		case isCount: // per user, then summed (over no user: 0)
+			inner = append(inner, e+" AS "+k)
+			outer = append(outer, "coalesce(CAST(sum("+k+") AS BIGINT), 0) AS "+k)
+		default:
+			inner = append(inner, e+" AS "+k)
+			outer = append(outer, "coalesce(sum("+k+"), 0) AS "+k)
+		}
+	}
+	for i, a := range r.p.Aggregates {
+		arg := "__a" + strconv.Itoa(i)
+		c := "__c" + strconv.Itoa(i)
+		if clamped(a.Type) {
+			clamps = append(clamps, fmt.Sprintf("CASE WHEN %s IS NULL THEN NULL ELSE greatest(%s, least(%s, CAST(%s AS DOUBLE))) END AS %s",
+				arg, float(bounds[i][0]), float(bounds[i][1]), arg, c))
+		}
+		switch a.Type {
+		case dp.Count:
+			if a.Arg {
+				add("count("+arg+")", true)
+			} else {
+				add("count(*)", true)
+			}
+		case dp.CountDistinct:
+			add("count(DISTINCT "+arg+")", true)
+		case dp.Sum:
+			add("sum("+c+")", false)
+		case dp.Avg:
+			add("count("+c+")", true)
+			add("sum("+c+")", false)
+		case dp.Stddev:
+			add("count("+c+")", true)
+			add("sum("+c+")", false)
+			add("sum("+c+" * "+c+")", false)
+		}
+	}
+	from := src
+	if len(clamps) > 0 {
+		from = "(SELECT *, " + strings.Join(clamps, ", ") + " FROM " + src + ")"
+	}
+	users := "count(DISTINCT __uid) AS __users"
+	if twoLevel {
+		sel := append(append(append([]string{}, keys...), "__uid"), inner...)
+		from = "(SELECT " + strings.Join(sel, ", ") + " FROM " + from + " GROUP BY " + strings.Join(append(append([]string{}, keys...), "__uid"), ", ") + ")"
+		users = "count(__uid) AS __users"
+	}
+	q = "SELECT " + strings.Join(append(append(append([]string{}, keys...), users), outer...), ", ") + " FROM " + from
+	if len(keys) > 0 {
+		q += " GROUP BY " + strings.Join(keys, ", ")
+	}
+	return q, counts
 }
 
 // output is the query of the result: the group keys and released values

@@ -370,6 +370,48 @@ func TestDPStats(t *testing.T) {
 	}
 }
 
+// TestDPGroupsTwoLevel checks that the two-level partials (per group and
+// user, then per group) equal the one-level ones, with NULL keys, NULL
+// users, NULL arguments, heavy users, clamping, grouped and not.
+func TestDPGroupsTwoLevel(t *testing.T) {
+	e := newEngine(t, Config{})
+	sb, err := e.take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.release(sb)
+	ctx := ctxT(t)
+	// user u%37 (NULL when u%29 = 0), key u%5 (NULL when u%7 = 0),
+	// argument u%13 - 4 (NULL when u%11 = 0), 1,000 rows.
+	if _, err := sb.conn.ExecContext(ctx, "CREATE TEMP TABLE __base AS SELECT CASE WHEN u % 29 = 0 THEN NULL ELSE u % 37 END AS __uid, "+
+		"CASE WHEN u % 7 = 0 THEN NULL ELSE 'k' || (u % 5) END AS __g0, "+
+		"CASE WHEN u % 11 = 0 THEN NULL ELSE CAST(u % 13 - 4 AS DOUBLE) END AS __a0, "+
+		"CASE WHEN u % 11 = 0 THEN NULL ELSE CAST(u % 13 - 4 AS DOUBLE) END AS __a1, "+
+		"CASE WHEN u % 11 = 0 THEN NULL ELSE CAST(u % 13 - 4 AS DOUBLE) END AS __a2, "+
+		"CASE WHEN u % 11 = 0 THEN NULL ELSE CAST(u % 13 - 4 AS DOUBLE) END AS __a3, "+
+		"CASE WHEN u % 11 = 0 THEN NULL ELSE CAST(u % 13 - 4 AS DOUBLE) END AS __a4 FROM range(1000) r(u)"); err != nil {
+		t.Fatal(err)
+	}
+	aggs := []query.DPAggregate{{Type: dp.Count}, {Type: dp.Count, Arg: true}, {Type: dp.Sum, Arg: true}, {Type: dp.Avg, Arg: true}, {Type: dp.Stddev, Arg: true}}
+	bounds := [][2]float64{{}, {}, {-2, 4}, {-2, 4}, {-2, 4}}
+	for _, groups := range []int{0, 1} {
+		r := &dpRun{ctx: ctx, sb: sb, p: &query.DPPlan{Groups: groups, Aggregates: aggs}}
+		two, counts := r.groupsSQL("__base", bounds, true)
+		one, counts1 := r.groupsSQL("__base", bounds, false)
+		if d := cmp.Diff(counts1, counts); d != "" {
+			t.Fatalf("groups %d: partial types (-one +two):\n%s", groups, d)
+		}
+		var n, diff int64
+		if err := sb.conn.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM ("+two+")), "+
+			"(SELECT count(*) FROM (("+two+") EXCEPT ALL ("+one+"))) + (SELECT count(*) FROM (("+one+") EXCEPT ALL ("+two+")))").Scan(&n, &diff); err != nil {
+			t.Fatalf("groups %d: %v", groups, err)
+		}
+		if want := int64(1 + 5*groups); n != want || diff != 0 {
+			t.Errorf("groups %d: %d rows (want %d), %d differ between one and two levels\n%s\n%s", groups, n, want, diff, one, two)
+		}
+	}
+}
+
 // BenchmarkDPOverhead compares a DP query (check with the DP rewrite, then
 // the DP run) with the same query over the same table without
 // differential privacy (check, plain run), on 10,000 users and ~20,000
