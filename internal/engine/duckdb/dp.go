@@ -198,8 +198,8 @@ func (r *dpRun) stats() (hists [][]int64, maxRows int64, err error) {
 	return hists, maxRows, r.statsExact(hists, strings.Join(straddle, " OR "))
 }
 
-// coarseBin is stats' coarse key of a value v > 0 (NULL, never chosen,
-// for NaN).
+// coarseBin is stats' coarse key of a value v of __d (always > 0, never
+// NaN; +Inf has key 1100).
 const coarseBin = "CAST(least(greatest(ceil(log2(v)), -1100), 1100) AS INTEGER)"
 
 var errHistogram = fmt.Errorf("engine: differential privacy: histogram row out of range")
