@@ -278,6 +278,10 @@ func (h *harness) opStartQuery() {
 	q.id, q.status = id, string(out.ProtectedQuery.Status)
 	h.m.queries.queries[id] = q
 	h.m.queries.ids = append(h.m.queries.ids, id)
+	h.m.budgets.spend(q.spends, time.Now())
+	if len(q.spends) > 0 {
+		h.stats["StartProtectedQuery spends an access budget"]++
+	}
 	if q.status != qSubmitted {
 		h.diverge("StartProtectedQuery answered status %s; model expected SUBMITTED (dataplane 1.8)", q.status)
 	}
