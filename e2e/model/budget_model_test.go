@@ -198,9 +198,9 @@ func (m *refModel) createBudgetTemplate(caller, msID string, in budgetInput) (ou
 	}
 	switch {
 	case in.typ == budgetDP && (in.dp == nil || in.access != nil):
-		return fail(codeValidation, "DIFFERENTIAL_PRIVACY takes parameters.differentialPrivacy (decisions)"), commit
+		return fail(codeValidation, "field=parameters: DIFFERENTIAL_PRIVACY takes parameters.differentialPrivacy (decisions)"), commit
 	case in.typ == budgetAccess && (in.access == nil || in.dp != nil):
-		return fail(codeValidation, "ACCESS_BUDGET takes parameters.accessBudget (decisions)"), commit
+		return fail(codeValidation, "field=parameters: ACCESS_BUDGET takes parameters.accessBudget (decisions)"), commit
 	}
 	if in.typ == budgetAccess {
 		var a *mCTA
@@ -210,13 +210,13 @@ func (m *refModel) createBudgetTemplate(caller, msID string, in budgetInput) (ou
 			}
 		}
 		if a == nil {
-			return fail(codeValidation, "resourceArn is not an association of this collaboration (decisions)"), commit
+			return fail(codeValidation, "field=parameters.accessBudget.resourceArn: not an association of this collaboration (decisions)"), commit
 		}
 		if a.account != caller {
-			return fail(codeValidation, "only the association's owner sets its access budget (decisions)"), commit
+			return fail(codeValidation, "field=parameters.accessBudget.resourceArn: only the association's owner sets its access budget (decisions)"), commit
 		}
 		if dupTypes(in.access.params) {
-			return fail(codeValidation, "budgetParameters types are unique (decisions)"), commit
+			return fail(codeValidation, "field=parameters.accessBudget.budgetParameters: types are unique (decisions)"), commit
 		}
 	}
 	for _, t := range m.budgets.ofCollab(ms.collabID) {
@@ -277,16 +277,16 @@ func (m *refModel) updateBudgetTemplate(caller, msID, id string, in budgetInput)
 		return fail(codeNotFound, "template not under this membership"), commit
 	}
 	if in.typ != t.typ {
-		return fail(codeValidation, "privacyBudgetType is not the template's"), commit
+		return fail(codeValidation, "field=privacyBudgetType: not the template's"), commit
 	}
 	switch {
 	case in.dp == nil && in.access == nil:
 	case t.typ == budgetDP && in.dp == nil:
-		return fail(codeValidation, "a DP template is updated with parameters.differentialPrivacy"), commit
+		return fail(codeValidation, "field=parameters: a DP template is updated with parameters.differentialPrivacy"), commit
 	case t.typ == budgetAccess && in.access == nil:
-		return fail(codeValidation, "an access budget is updated with parameters.accessBudget"), commit
+		return fail(codeValidation, "field=parameters: an access budget is updated with parameters.accessBudget"), commit
 	case in.access != nil && dupTypes(in.access.params):
-		return fail(codeValidation, "budgetParameters types are unique"), commit
+		return fail(codeValidation, "field=parameters.accessBudget.budgetParameters: types are unique"), commit
 	}
 	return ok(), commit
 }

@@ -5,6 +5,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -222,6 +223,7 @@ func (h *harness) opCreateBudgetTemplate() {
 		AutoRefresh: types.PrivacyBudgetTemplateAutoRefresh(in.autoRefresh), Parameters: params, Tags: in.tags})
 	cancel()
 	agree := h.outcome("CreatePrivacyBudgetTemplate", want, err)
+	h.validationField(want, err)
 	if err != nil {
 		return
 	}
@@ -232,6 +234,27 @@ func (h *harness) opCreateBudgetTemplate() {
 	}
 	commit(id)
 	h.same("CreatePrivacyBudgetTemplate result", budgetTplView(h.m.budgets.tpls[id]), viewOfBudgetTpl(out.PrivacyBudgetTemplate))
+}
+
+// validationField: where the decisions say a 400 names a field (the
+// model's why starts with "field=NAME:"), a field of the fieldList must
+// start with NAME.
+func (h *harness) validationField(want outcome, err error) {
+	f, found := strings.CutPrefix(want.why, "field=")
+	var ve *types.ValidationException
+	if !found || want.code != codeValidation || !errors.As(err, &ve) {
+		return
+	}
+	f, _, _ = strings.Cut(f, ":")
+	var names []string
+	for _, x := range ve.FieldList {
+		if strings.HasPrefix(aws.ToString(x.Name), f) {
+			h.stats["privacy budget ValidationException names "+f]++
+			return
+		}
+		names = append(names, aws.ToString(x.Name))
+	}
+	h.diverge("ValidationException fieldList %v (%s) does not name %s; model expected %s", names, aws.ToString(ve.Message), f, want)
 }
 
 // ---- views ------------------------------------------------------------------
@@ -386,7 +409,9 @@ func (h *harness) opUpdateBudgetTemplate() {
 		MembershipIdentifier: aws.String(msID), PrivacyBudgetTemplateIdentifier: aws.String(id),
 		PrivacyBudgetType: types.PrivacyBudgetType(in.typ), Parameters: params})
 	cancel()
-	if h.outcome("UpdatePrivacyBudgetTemplate", want, err) {
+	agree := h.outcome("UpdatePrivacyBudgetTemplate", want, err)
+	h.validationField(want, err)
+	if agree {
 		commit()
 		h.same("UpdatePrivacyBudgetTemplate result", budgetTplView(h.m.budgets.tpls[id]), viewOfBudgetTpl(out.PrivacyBudgetTemplate))
 	}
@@ -766,4 +791,18 @@ func (h *harness) budgetTemplateARN() (string, string) {
 	}
 	msID, caller := h.pickMembership()
 	return membershipARN(caller, msID) + "/privacybudgettemplate/" + id, caller
+}
+
+// accessRefusalMessage: a query refused for its access budget says so,
+// naming the table (decisions: "access budget spent for table NAME
+// (PERIOD)").
+func (h *harness) accessRefusalMessage(want outcome, err error) {
+	prefix, _, found := strings.Cut(want.why, " (")
+	var ve *types.ValidationException
+	if !found || !strings.HasPrefix(prefix, "access budget spent for table ") || !errors.As(err, &ve) {
+		return
+	}
+	if !strings.Contains(aws.ToString(ve.Message), prefix) {
+		h.diverge("access budget refusal says %q; model expected it to contain %q", aws.ToString(ve.Message), prefix)
+	}
 }

@@ -267,6 +267,7 @@ func (h *harness) opStartQuery() {
 	}
 	agree := h.outcome("StartProtectedQuery", want, err)
 	h.validationReason(want, err)
+	h.accessRefusalMessage(want, err)
 	if err != nil {
 		return
 	}
