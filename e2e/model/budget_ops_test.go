@@ -330,6 +330,7 @@ func (h *harness) getBudgetTemplate(op, caller, msID, id string) {
 	out, err := h.clients[caller].GetPrivacyBudgetTemplate(ctx, &cleanrooms.GetPrivacyBudgetTemplateInput{
 		MembershipIdentifier: aws.String(msID), PrivacyBudgetTemplateIdentifier: aws.String(id)})
 	cancel()
+	h.notFoundMembership(want, err)
 	if h.outcome(op, want, err) {
 		h.same(op, budgetTplView(h.m.budgets.tpls[id]), viewOfBudgetTpl(out.PrivacyBudgetTemplate))
 	}
@@ -411,6 +412,7 @@ func (h *harness) opUpdateBudgetTemplate() {
 	cancel()
 	agree := h.outcome("UpdatePrivacyBudgetTemplate", want, err)
 	h.validationField(want, err)
+	h.notFoundMembership(want, err)
 	if agree {
 		commit()
 		h.same("UpdatePrivacyBudgetTemplate result", budgetTplView(h.m.budgets.tpls[id]), viewOfBudgetTpl(out.PrivacyBudgetTemplate))
@@ -425,6 +427,7 @@ func (h *harness) opDeleteBudgetTemplate() {
 	_, err := h.clients[caller].DeletePrivacyBudgetTemplate(ctx, &cleanrooms.DeletePrivacyBudgetTemplateInput{
 		MembershipIdentifier: aws.String(msID), PrivacyBudgetTemplateIdentifier: aws.String(id)})
 	cancel()
+	h.notFoundMembership(want, err)
 	if h.outcome("DeletePrivacyBudgetTemplate", want, err) {
 		delete(h.m.tags, budgetTplARN(h.m.budgets.tpls[id]))
 		delete(h.m.budgets.tpls, id) // the ledger stays: nothing is refunded
@@ -467,6 +470,7 @@ func (h *harness) opGetCollabBudgetTemplate() {
 	res, err := h.clients[caller].GetCollaborationPrivacyBudgetTemplate(ctx, &cleanrooms.GetCollaborationPrivacyBudgetTemplateInput{
 		CollaborationIdentifier: aws.String(collabID), PrivacyBudgetTemplateIdentifier: aws.String(id)})
 	cancel()
+	h.notFoundMembership(want, err)
 	if h.outcome("GetCollaborationPrivacyBudgetTemplate", want, err) {
 		g := res.CollaborationPrivacyBudgetTemplate
 		h.same("GetCollaborationPrivacyBudgetTemplate",
@@ -804,5 +808,14 @@ func (h *harness) accessRefusalMessage(want outcome, err error) {
 	}
 	if !strings.Contains(aws.ToString(ve.Message), prefix) {
 		h.diverge("access budget refusal says %q; model expected it to contain %q", aws.ToString(ve.Message), prefix)
+	}
+}
+
+// notFoundMembership: every privacy budget 404 is of type MEMBERSHIP
+// (decisions: the ResourceType enum has no template type).
+func (h *harness) notFoundMembership(want outcome, err error) {
+	var nf *types.ResourceNotFoundException
+	if want.code == codeNotFound && errors.As(err, &nf) && nf.ResourceType != types.ResourceTypeMembership {
+		h.diverge("ResourceNotFoundException resourceType %q; model expected MEMBERSHIP (decisions)", nf.ResourceType)
 	}
 }
