@@ -71,8 +71,9 @@ var (
 		" FROM collaborations c JOIN members m ON m.collaboration_id = c.id AND m.account_id = ? WHERE c.id = ?")
 	getSchemaSourceSQL = preparedRead(schemaSourceSelect + schemaSourceFrom + " WHERE a.collaboration_id = ? AND a.name_key = ?")
 	// The schema source with the collaboration (by unique id) and the
-	// account's member row (by its unique key).
-	getSchemaSourceForSQL = preparedRead(schemaSourceSelect + ", " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols) +
+	// account's member row (by its unique key), of both only the columns
+	// of CollaborationAccess.
+	getSchemaSourceForSQL = preparedRead(schemaSourceSelect + ", c.id, c.region, c.creator_account_id, c.delete_time, m.status" +
 		schemaSourceFrom + " JOIN collaborations c ON c.id = a.collaboration_id" +
 		" JOIN members m ON m.collaboration_id = c.id AND m.account_id = ?" +
 		" WHERE a.collaboration_id = ? AND a.name_key = ?")
@@ -260,12 +261,12 @@ func (t *readTx) GetSchemaSource(ctx context.Context, collaborationID, name stri
 	return &s, nil
 }
 
-func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationWithMember, *cleanrooms.SchemaSource, error) {
+func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationAccess, *cleanrooms.SchemaSource, error) {
 	what := fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
 	var r schemaSourceRow
-	var c collaborationRow
-	var m memberRow
-	dest := append(append(r.dest(), c.dest()...), m.dest()...)
+	var acc cleanrooms.CollaborationAccess
+	var deleteTime sql.NullInt64
+	dest := append(r.dest(), &acc.CollaborationID, &acc.Region, &acc.CreatorAccountID, &deleteTime, &acc.MemberStatus)
 	if err := t.queryRow(ctx, getSchemaSourceForSQL, accountID, collaborationID, nameKey(name)).Scan(dest...); err != nil {
 		return nil, nil, t.fail(err, what)
 	}
@@ -273,14 +274,8 @@ func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accoun
 	if err != nil {
 		return nil, nil, t.fail(err, what)
 	}
-	var w cleanrooms.CollaborationWithMember
-	if w.Collaboration, err = c.record(); err != nil {
-		return nil, nil, t.fail(err, what)
-	}
-	if w.Member, err = m.record(); err != nil {
-		return nil, nil, t.fail(err, what)
-	}
-	return &w, &s, nil
+	acc.Deleted = deleteTime.Valid
+	return &acc, &s, nil
 }
 
 func (t *readTx) ListSchemaSources(ctx context.Context, collaborationID string, p cleanrooms.Page) ([]cleanrooms.SchemaSource, string, error) {
