@@ -281,17 +281,20 @@ func (t *readTx) GetSchemaSource(ctx context.Context, collaborationID, name stri
 }
 
 func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationAccess, *cleanrooms.SchemaSource, error) {
-	what := fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
+	// Formatted only on failure: this is GetSchema's hit path.
+	what := func() string {
+		return fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
+	}
 	var r schemaSourceRow
 	var acc cleanrooms.CollaborationAccess
 	var deleteTime sql.NullInt64
 	dest := append(r.dest(), &acc.CollaborationID, &acc.Region, &acc.CreatorAccountID, &deleteTime, &acc.MemberStatus)
 	if err := t.queryRow(ctx, getSchemaSourceForSQL, accountID, collaborationID, nameKey(name)).Scan(dest...); err != nil {
-		return nil, nil, t.fail(err, what)
+		return nil, nil, t.fail(err, what())
 	}
 	s, err := r.record()
 	if err != nil {
-		return nil, nil, t.fail(err, what)
+		return nil, nil, t.fail(err, what())
 	}
 	acc.Deleted = deleteTime.Valid
 	return &acc, &s, nil
