@@ -569,7 +569,7 @@ func (m *refModel) hasSubresources(msID string) bool {
 			return true
 		}
 	}
-	return false
+	return m.budgetTemplatesOf(msID)
 }
 
 func (m *refModel) createAssociationRule(caller, msID, id, typ string) outcome {

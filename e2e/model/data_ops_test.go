@@ -1393,7 +1393,7 @@ func tplARN(t *mTemplate) string {
 // deleted one sometimes) and its owner, for the tag operations.
 func (h *harness) dataARN() (string, string) {
 	d := h.m.data
-	switch h.r.IntN(3) {
+	switch h.r.IntN(4) {
 	case 0:
 		if len(d.ctIDs) > 0 {
 			id := pick(h, d.ctIDs)
@@ -1418,6 +1418,8 @@ func (h *harness) dataARN() (string, string) {
 				return tplARN(t), t.account
 			}
 		}
+	case 3:
+		return h.budgetTemplateARN()
 	}
 	return "", ""
 }

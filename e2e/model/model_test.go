@@ -172,6 +172,7 @@ type refModel struct {
 	tags        map[string]map[string]string
 	data        *dataModel
 	queries     *queryModel
+	budgets     *budgetModel
 }
 
 func newModel(q quotas) *refModel {
@@ -182,6 +183,7 @@ func newModel(q quotas) *refModel {
 		tags:        map[string]map[string]string{},
 		data:        newDataModel(),
 		queries:     newQueryModel(),
+		budgets:     newBudgetModel(),
 	}
 }
 
@@ -733,7 +735,7 @@ func (m *refModel) deleteMembership(caller, id string) (outcome, func()) {
 		return conflictOf(reasonState, "the creator cannot leave (decisions)"), commit
 	}
 	if m.hasSubresources(id) {
-		return conflictOf(reasonSubresources, "the membership has associations or templates (issue 7; decisions)"), commit
+		return conflictOf(reasonSubresources, "the membership has associations, templates or privacy budget templates (issue 7, 9; decisions)"), commit
 	}
 	return ok(), commit
 }
@@ -760,6 +762,10 @@ func (m *refModel) taggable(caller, arn string) outcome {
 				}
 			case "analysistemplate":
 				if t := m.data.tpls[res[3]]; t != nil && t.membershipID == res[1] {
+					return ok()
+				}
+			case "privacybudgettemplate":
+				if t := m.budgets.tpls[res[3]]; t != nil && t.membershipID == res[1] {
 					return ok()
 				}
 			}

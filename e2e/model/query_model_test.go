@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 const (
@@ -90,6 +91,7 @@ type mQuery struct {
 	status                      string     // as the server last reported it, once the model agreed
 	want, errCode               string     // the predicted final status ("" when unknown) and error code
 	rows                        [][]string // the predicted result, header first; nil when unknown
+	spends                      []string   // the access-budgeted association ARNs it spends on (budget_model_test.go)
 }
 
 func (q *mQuery) receiverAccounts() []string {
@@ -287,6 +289,11 @@ func (m *refModel) startQuery(caller, msID string, o outChoice, s querySpec) (ou
 	if n >= 5 {
 		return quotaOf(quotaNameQueries, fmt.Sprintf("%d unfinished queries (dataplane 1.8 step 6)", n)), nil
 	}
+	why, spends := m.accessCheck(c.id, s, time.Now())
+	if why != "" {
+		return invalidQuery(why + " (decisions, Privacy budgets)"), nil
+	}
+	q.spends = spends
 	q.want, q.errCode, q.rows = m.run(q, s)
 	return ok(), q
 }

@@ -267,6 +267,7 @@ func (h *harness) opStartQuery() {
 	}
 	agree := h.outcome("StartProtectedQuery", want, err)
 	h.validationReason(want, err)
+	h.accessRefusalMessage(want, err)
 	if err != nil {
 		return
 	}
@@ -278,6 +279,10 @@ func (h *harness) opStartQuery() {
 	q.id, q.status = id, string(out.ProtectedQuery.Status)
 	h.m.queries.queries[id] = q
 	h.m.queries.ids = append(h.m.queries.ids, id)
+	h.m.budgets.spend(q.spends, time.Now())
+	if len(q.spends) > 0 {
+		h.stats["StartProtectedQuery spends an access budget"]++
+	}
 	if q.status != qSubmitted {
 		h.diverge("StartProtectedQuery answered status %s; model expected SUBMITTED (dataplane 1.8)", q.status)
 	}

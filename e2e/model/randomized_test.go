@@ -84,6 +84,7 @@ func (h *harness) audit(final bool) {
 	h.t.Helper()
 	h.auditData(final)
 	h.auditQueries(final)
+	h.auditBudgets(final)
 	for _, a := range accounts {
 		h.begin("audit: %s ListCollaborations", a)
 		cs, err := h.allCollaborations(a, "")
@@ -145,6 +146,7 @@ func (h *harness) audit(final bool) {
 	}
 	// At the end: the tags of every resource, read by its owner.
 	h.auditDataTags()
+	h.auditBudgetTags()
 	for _, id := range h.m.collabIDs {
 		c := h.m.collabs[id]
 		h.begin("audit: %s ListTagsForResource %s", c.creator, collabARN(c.creator, id))

@@ -165,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	glue := catalog.New(catalog.Config{Store: st, Now: cfg.Now, Logger: cfg.Logger})
+	glue := catalog.New(catalog.Config{Store: st, Now: cfg.Now, Logger: cfg.Logger, Exclusive: cfg.DatabaseURL == ""})
 	cat := cfg.Catalog
 	if cat == nil {
 		cat = glue

@@ -202,3 +202,27 @@ func BenchmarkDataPlane(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) { measure(b, c.op) })
 	}
 }
+
+// BenchmarkSchemaRatio measures GetSchema against GetConfiguredTable (the
+// issue 7 target: within 2×) alternately in one process, five rounds of
+// each on the store of BenchmarkDataPlane, after one round of warm-up
+// (GetMembership) that takes the first-request costs; read the medians.
+func BenchmarkSchemaRatio(b *testing.B) {
+	e := planeEnvFor(b)
+	n := planeN
+	getTable := func(i int) {
+		serve(b, e.h, newRequest("GET", "/configuredTables/"+id(kindTable, spread(i, n)), member, nil))
+	}
+	getSchema := func(i int) {
+		serve(b, e.h, newRequest("GET", "/collaborations/"+id(kindCollab, spread(i, n))+"/schemas/users", member, nil))
+	}
+	b.Run("warmup", func(b *testing.B) {
+		measure(b, func(i int) {
+			serve(b, e.h, newRequest("GET", "/memberships/"+id(kindMembership, spread(i, n)), member, nil))
+		})
+	})
+	for range 5 {
+		b.Run("GetConfiguredTable", func(b *testing.B) { measure(b, getTable) })
+		b.Run("GetSchema", func(b *testing.B) { measure(b, getSchema) })
+	}
+}

@@ -77,7 +77,7 @@ func (s *Service) CreateDatabase(ctx context.Context, in *glueapi.CreateDatabase
 		return nil, err
 	}
 	rec := &cleanrooms.CatalogDatabaseRecord{AccountID: sc.account, Region: sc.region, Name: *d.Name, Definition: string(def), CreateTime: now}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		if _, err := tx.GetCatalogDatabase(ctx, sc.account, sc.region, rec.Name); err == nil {
 			return alreadyExists("Database already exists.")
 		} else if !errors.Is(err, cleanrooms.ErrNotFound) {
@@ -174,7 +174,7 @@ func (s *Service) UpdateDatabase(ctx context.Context, in *glueapi.UpdateDatabase
 	if strings.ToLower(*in.DatabaseInput.Name) != name {
 		return nil, invalidInput("Database name in DatabaseInput (" + *in.DatabaseInput.Name + ") does not match the Name (" + *in.Name + "): renaming a database is not supported.")
 	}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		rec, err := getDatabase(ctx, tx, sc, name)
 		if err != nil {
 			return err
@@ -204,7 +204,7 @@ func (s *Service) DeleteDatabase(ctx context.Context, in *glueapi.DeleteDatabase
 		return nil, err
 	}
 	name := strings.ToLower(*in.Name)
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		if _, err := getDatabase(ctx, tx, sc, name); err != nil {
 			return err
 		}

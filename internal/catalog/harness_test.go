@@ -61,13 +61,17 @@ func newEnv(t testing.TB, path string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEnvOn(t, st)
+	return newEnvWith(t, st, true)
 }
 
-// newEnvOn serves a catalog on st, closed with the test.
-func newEnvOn(t testing.TB, st cleanrooms.Store) *env {
+// newEnvOn serves a catalog on st, a store other processes may share
+// (no lookup cache), closed with the test.
+func newEnvOn(t testing.TB, st cleanrooms.Store) *env { return newEnvWith(t, st, false) }
+
+// newEnvWith serves a catalog on st; exclusive as catalog.Config says.
+func newEnvWith(t testing.TB, st cleanrooms.Store, exclusive bool) *env {
 	t.Helper()
-	svc := catalog.New(catalog.Config{Store: st, Now: func() time.Time { return clock }})
+	svc := catalog.New(catalog.Config{Store: st, Now: func() time.Time { return clock }, Exclusive: exclusive})
 	srv := httptest.NewServer(withCaller(svc.Handler()))
 	e := &env{t: t, store: st, svc: svc, srv: srv}
 	t.Cleanup(func() {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -17,6 +18,30 @@ import (
 // and Clean Rooms read them. It returns cleanrooms.ErrNotFound when the
 // database or table does not exist.
 func (s *Service) LookupTable(ctx context.Context, accountID, region, database, table string) (*cleanrooms.CatalogTable, error) {
+	if s.looked == nil {
+		return s.lookupTable(ctx, accountID, region, database, table)
+	}
+	k := viewKey{accountID, region, strings.ToLower(database), strings.ToLower(table)}
+	v, found, gen := s.looked.get(k)
+	if found {
+		if v == nil {
+			return nil, cleanrooms.ErrNotFound
+		}
+		return cloneView(v), nil
+	}
+	v, err := s.lookupTable(ctx, accountID, region, database, table)
+	switch {
+	case err == nil:
+		s.looked.put(k, v, gen)
+		return cloneView(v), nil
+	case errors.Is(err, cleanrooms.ErrNotFound):
+		s.looked.put(k, nil, gen)
+	}
+	return v, err
+}
+
+// lookupTable reads the table from the store.
+func (s *Service) lookupTable(ctx context.Context, accountID, region, database, table string) (*cleanrooms.CatalogTable, error) {
 	var rec *cleanrooms.CatalogTableRecord
 	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
 		var err error
@@ -36,6 +61,45 @@ func (s *Service) LookupTable(ctx context.Context, accountID, region, database, 
 	v := catalogView(rec, st.Table)
 	s.views.put(rec, v)
 	return cloneView(v), nil
+}
+
+// lookupCache remembers LookupTable's answers (a nil view: not found) on
+// an exclusive store, where every write goes through this service: each
+// write empties it and moves gen on, and an answer read while gen moved
+// is not kept. GetSchema and every query start look their tables up; the
+// store read was a sixth of a GetSchema.
+type lookupCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[viewKey]*cleanrooms.CatalogTable
+}
+
+// get returns the cached view and whether there is one, and the
+// generation to put a fresh answer under.
+func (c *lookupCache) get(k viewKey) (*cleanrooms.CatalogTable, bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok, c.gen
+}
+
+func (c *lookupCache) put(k viewKey, v *cleanrooms.CatalogTable, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // a write happened since the read began
+	}
+	if c.m == nil || len(c.m) >= maxMemo {
+		c.m = make(map[viewKey]*cleanrooms.CatalogTable)
+	}
+	c.m[k] = v
+}
+
+func (c *lookupCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m = nil
 }
 
 // memo keeps what was derived from tables' stored definitions: the

@@ -168,10 +168,15 @@ func TestLookupTableFormats(t *testing.T) {
 // (served from the memo of decoded definitions) follow UpdateTable and
 // DeleteTable at once, and a caller changing what it got does not change
 // what the next lookup returns.
+// On SQLite (newEnv) the service caches lookups until its next write:
+// every write below must be seen at once, and a miss must not stick.
 func TestLookupTableSeesUpdates(t *testing.T) {
 	e := newEnv(t, "")
 	c := e.client(acctA)
 	mustCreateDatabase(t, c, "acme")
+	if _, err := e.svc.LookupTable(ctx(t), acctA, region, "acme", "users"); !errors.Is(err, cleanrooms.ErrNotFound) {
+		t.Fatalf("before CreateTable: %v, want ErrNotFound", err)
+	}
 	input := func(cols ...string) *types.TableInput {
 		var cs []types.Column
 		for _, n := range cols {
@@ -219,5 +224,18 @@ func TestLookupTableSeesUpdates(t *testing.T) {
 	}
 	if _, err := e.svc.LookupTable(ctx(t), acctA, region, "acme", "users"); !errors.Is(err, cleanrooms.ErrNotFound) {
 		t.Errorf("after DeleteTable: %v, want ErrNotFound", err)
+	}
+	// Deleting the database deletes its tables.
+	if _, err := c.CreateTable(ctx(t), &glue.CreateTableInput{DatabaseName: aws.String("acme"), TableInput: input("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"x"}, names(lookup())); d != "" {
+		t.Errorf("recreated (-want +got):\n%s", d)
+	}
+	if _, err := c.DeleteDatabase(ctx(t), &glue.DeleteDatabaseInput{Name: aws.String("acme")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.LookupTable(ctx(t), acctA, region, "acme", "users"); !errors.Is(err, cleanrooms.ErrNotFound) {
+		t.Errorf("after DeleteDatabase: %v, want ErrNotFound", err)
 	}
 }

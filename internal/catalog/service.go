@@ -28,6 +28,11 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the causes of internal errors (slog.Default when nil).
 	Logger *slog.Logger
+	// Exclusive says no other process writes Store (SQLite): LookupTable
+	// then answers from what it looked up before, until this service's
+	// next write. With a shared store (PostgreSQL replicas) every lookup
+	// reads the store.
+	Exclusive bool
 }
 
 // Service implements the Glue operations of glueapi.Service and
@@ -39,11 +44,16 @@ type Service struct {
 	logger *slog.Logger
 	views  memo[*cleanrooms.CatalogTable]
 	tables memo[*storedTable]
+	// looked is LookupTable's cache, used only on an exclusive store.
+	looked *lookupCache
 }
 
 // New returns a catalog service on cfg.Store.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, logger: cfg.Logger}
+	if cfg.Exclusive {
+		s.looked = &lookupCache{}
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -51,6 +61,17 @@ func New(cfg Config) *Service {
 		s.logger = slog.Default()
 	}
 	return s
+}
+
+// transact is store.Transact for every catalog write: whatever the
+// outcome, LookupTable's cache is dropped once it returns (after the
+// commit, so a lookup that read the old state cannot be kept).
+func (s *Service) transact(ctx context.Context, fn func(tx cleanrooms.Tx) error) error {
+	err := s.store.Transact(ctx, fn)
+	if s.looked != nil {
+		s.looked.invalidate()
+	}
+	return err
 }
 
 // Handler serves the Glue API over awsJson 1.1. Requests must carry an

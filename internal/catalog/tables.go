@@ -151,7 +151,7 @@ func (s *Service) CreateTable(ctx context.Context, in *glueapi.CreateTableReques
 	}
 	rec := &cleanrooms.CatalogTableRecord{AccountID: sc.account, Region: sc.region, DatabaseName: database, Name: *t.Name,
 		Definition: def, CreateTime: now, UpdateTime: now}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		if _, err := getDatabase(ctx, tx, sc, database); err != nil {
 			return err
 		}
@@ -293,7 +293,7 @@ func (s *Service) UpdateTable(ctx context.Context, in *glueapi.UpdateTableReques
 	}
 	database := strings.ToLower(*in.DatabaseName)
 	now := s.now()
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		rec, err := getTable(ctx, tx, sc, database, *in.TableInput.Name)
 		if err != nil {
 			return err
@@ -326,7 +326,7 @@ func (s *Service) DeleteTable(ctx context.Context, in *glueapi.DeleteTableReques
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		return deleteTable(ctx, tx, sc, *in.DatabaseName, *in.Name)
 	})
 	if err != nil {
@@ -355,7 +355,7 @@ func (s *Service) BatchDeleteTable(ctx context.Context, in *glueapi.BatchDeleteT
 		return nil, err
 	}
 	out := &glueapi.BatchDeleteTableResponse{}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		out.Errors = []glueapi.TableError{}
 		if _, err := getDatabase(ctx, tx, sc, *in.DatabaseName); err != nil {
 			return err

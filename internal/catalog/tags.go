@@ -75,7 +75,7 @@ func (s *Service) TagResource(ctx context.Context, in *glueapi.TagResourceReques
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		arn, err := taggable(ctx, tx, sc, *in.ResourceArn)
 		if err != nil {
 			return err
@@ -94,7 +94,7 @@ func (s *Service) UntagResource(ctx context.Context, in *glueapi.UntagResourceRe
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Transact(ctx, func(tx cleanrooms.Tx) error {
+	err = s.transact(ctx, func(tx cleanrooms.Tx) error {
 		arn, err := taggable(ctx, tx, sc, *in.ResourceArn)
 		if err != nil {
 			return err

@@ -66,11 +66,13 @@ type AssociationReads interface {
 	// Names are matched without regard to case. ErrNotFound if the
 	// collaboration has no association of that name.
 	GetSchemaSource(ctx context.Context, collaborationID, name string) (*SchemaSource, error)
-	// GetSchemaSourceFor is GetCollaborationMember and GetSchemaSource
-	// read together in one call (GetSchema's hit path); ErrNotFound if
-	// the collaboration, the account's row in it or the schema does not
-	// exist (the caller then tells which with GetCollaborationMember).
-	GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*CollaborationWithMember, *SchemaSource, error)
+	// GetSchemaSourceFor is GetSchemaSource read together, in one call,
+	// with what GetCollaborationMember would say of the account in the
+	// collaboration, narrowed to CollaborationAccess (GetSchema's hit
+	// path); ErrNotFound if the collaboration, the account's row in it or
+	// the schema does not exist (the caller then tells which with
+	// GetCollaborationMember).
+	GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*CollaborationAccess, *SchemaSource, error)
 	// ListSchemaSources lists them for every association of the
 	// collaboration in creation order.
 	ListSchemaSources(ctx context.Context, collaborationID string, p Page) (items []SchemaSource, next string, err error)

@@ -190,6 +190,20 @@ type AssociationPolicy struct {
 	AllowedAdditionalAnalyses []string `json:"allowedAdditionalAnalyses,omitempty"`
 }
 
+// CollaborationAccess is the part of a collaboration and of an
+// account's member row in it that a schema read checks the caller
+// against and names in its answer (GetSchemaSourceFor): no more is read,
+// so GetSchema's hit path scans and decodes nothing it does not use.
+type CollaborationAccess struct {
+	CollaborationID  string
+	Region           string
+	CreatorAccountID string
+	// Deleted is Collaboration.Deleted().
+	Deleted bool
+	// MemberStatus is the Status of the account's member row.
+	MemberStatus string
+}
+
 // SchemaSource is everything a schema is computed from: an association,
 // its configured table, the table's rule and the association's rules.
 type SchemaSource struct {

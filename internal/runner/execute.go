@@ -41,6 +41,11 @@ func (r *Runner) execute(ctx context.Context, q *cleanrooms.ProtectedQuery) (*cl
 			}
 		}
 	}
+	if dpPlan != nil && q.Attempts > 1 {
+		if err := r.notReleased(ctx, q); err != nil {
+			return nil, err
+		}
+	}
 	inputs, err := r.stage(ctx, q)
 	if err != nil {
 		return nil, err
@@ -96,6 +101,24 @@ func dpPlanOf(q *cleanrooms.ProtectedQuery) (*query.DPPlan, error) {
 		return nil, fmt.Errorf("runner: query %s: decoding its DP plan: %w", q.ID, err)
 	}
 	return &p, nil
+}
+
+// notReleased fails a DP query run again after an interruption if an
+// earlier run already wrote any of its result: each run draws fresh noise,
+// and a second release of the same query would spend budget nobody was
+// charged for. A run interrupted before it wrote anything released nothing
+// and may run again.
+func (r *Runner) notReleased(ctx context.Context, q *cleanrooms.ProtectedQuery) error {
+	for _, rc := range q.Receivers {
+		for _, err := range r.cfg.Objects.List(ctx, rc.Bucket, rc.ResultPrefix(q.ID)) {
+			if err != nil && !errors.Is(err, objects.ErrNotFound) {
+				return err
+			}
+			return fail("INTERRUPTED",
+				"The differentially private query was interrupted after it began to deliver its result; it is not run again, since a second run would release a second noisy answer.")
+		}
+	}
+	return nil
 }
 
 // checkOwner fails unless bucket belongs to account (when the objects

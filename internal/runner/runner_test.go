@@ -8,6 +8,8 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,8 +59,23 @@ type memObjects struct {
 	put map[string][]byte
 }
 
-func (m *memObjects) List(context.Context, string, string) iter.Seq2[objects.ObjectInfo, error] {
-	return func(func(objects.ObjectInfo, error) bool) {}
+func (m *memObjects) List(_ context.Context, bucket, prefix string) iter.Seq2[objects.ObjectInfo, error] {
+	m.mu.Lock()
+	var keys []string
+	for k := range m.put {
+		if b, key, _ := strings.Cut(k, "/"); b == bucket && strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+	}
+	m.mu.Unlock()
+	slices.Sort(keys)
+	return func(yield func(objects.ObjectInfo, error) bool) {
+		for _, k := range keys {
+			if !yield(objects.ObjectInfo{Key: k}, nil) {
+				return
+			}
+		}
+	}
 }
 func (m *memObjects) Open(context.Context, string, string) (io.ReadCloser, objects.ObjectInfo, error) {
 	return nil, objects.ObjectInfo{}, objects.ErrNotFound
@@ -205,6 +222,37 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	case sql := <-g.started:
 		t.Errorf("the engine ran %q", sql)
 	default:
+	}
+}
+
+// A DP query whose runner died is run again only if that run delivered
+// nothing: a second release would draw fresh noise for one charge.
+func TestDPQueryRunsAgainOnlyIfNothingWasReleased(t *testing.T) {
+	g := newRig(t, Config{})
+	dpq := func(id string) *cleanrooms.ProtectedQuery {
+		q := newQuery(id, "ok")
+		q.Plan.DP = &cleanrooms.QueryDP{UsersNoise: 10, Aggregations: []string{"COUNT"},
+			Spec: json.RawMessage(`{"usersNoise":10,"aggregations":["COUNT"]}`)}
+		q.Status, q.LeaseOwner, q.LeaseExpires, q.Attempts = cleanrooms.QueryStarted, "dead", time.Now().Add(-time.Minute), 1
+		return q
+	}
+	g.insert(t, dpq("quiet"))
+	g.insert(t, dpq("released"))
+	g.objs.put["out/r/released/result/part-00000.csv"] = []byte("n\n7\n")
+	if err := g.r.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer g.r.Close()
+	g.r.Notify()
+	if got := g.waitStatus(t, "quiet", cleanrooms.QuerySuccess); got.Attempts != 2 {
+		t.Errorf("re-run attempts %d, want 2", got.Attempts)
+	}
+	got := g.waitStatus(t, "released", cleanrooms.QueryFailed)
+	if got.Error == nil || got.Error.Code != "INTERRUPTED" {
+		t.Errorf("error %+v, want INTERRUPTED", got.Error)
+	}
+	if b := g.objs.put["out/r/released/result/part-00000.csv"]; string(b) != "n\n7\n" {
+		t.Errorf("the first release was overwritten with %q", b)
 	}
 }
 

@@ -224,10 +224,10 @@ func needsState(src *cleanrooms.SchemaSource) bool {
 // calls arriving one after another.
 func (s *Service) readSchema(ctx context.Context, id, name string) (*cleanrooms.Collaboration, []*schemaRead, error) {
 	caller := callerOf(ctx)
-	var w *cleanrooms.CollaborationWithMember
+	var acc *cleanrooms.CollaborationAccess
 	var src *cleanrooms.SchemaSource
 	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) (err error) {
-		w, src, err = tx.GetSchemaSourceFor(ctx, id, caller.AccountID, name)
+		acc, src, err = tx.GetSchemaSourceFor(ctx, id, caller.AccountID, name)
 		return err
 	})
 	if errors.Is(err, cleanrooms.ErrNotFound) {
@@ -244,10 +244,12 @@ func (s *Service) readSchema(ctx context.Context, id, name string) (*cleanrooms.
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := activeIn(w, caller, id)
-	if err != nil {
-		return nil, nil, err
+	// activeIn's check on the narrowed rows; the collaboration carries
+	// only what the schema answers name (ID, Region, CreatorAccountID).
+	if acc.Deleted || acc.Region != caller.Region || acc.MemberStatus != cleanrooms.MemberActive {
+		return nil, nil, collaborationAccessDenied(id)
 	}
+	c := &cleanrooms.Collaboration{ID: acc.CollaborationID, Region: acc.Region, CreatorAccountID: acc.CreatorAccountID}
 	st := statusInput{tableRule: src.TableRule, associationRules: src.AssociationRules}
 	if needsState(src) {
 		err = s.store.View(ctx, func(tx cleanrooms.ReadTx) (err error) {

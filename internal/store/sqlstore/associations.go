@@ -17,6 +17,10 @@ var associationCols = []string{
 
 var associationRuleCols = []string{"association_id", "type", "policy", "create_time", "update_time"}
 
+// joinedAssociationRuleCols are the columns of a rule read by a join on
+// its key (associationRuleJoins).
+var joinedAssociationRuleCols = []string{"policy", "create_time", "update_time"}
+
 // ruleTypeOrder is the order of an association's rule types, and of the
 // joins that read them: one LEFT JOIN per type on the rules' primary key
 // (association_id, type), so an association with its rules is one row.
@@ -30,10 +34,13 @@ var (
 		}
 		return b.String()
 	}()
+	// Of each joined rule only the columns its key does not give (the
+	// association's id and the join's type); policy is NOT NULL, so a
+	// NULL policy is an absent rule.
 	associationRuleSelect = func() string {
 		var cols []string
 		for i := range ruleTypeOrder {
-			cols = append(cols, selectList(fmt.Sprintf("r%d", i), associationRuleCols))
+			cols = append(cols, selectList(fmt.Sprintf("r%d", i), joinedAssociationRuleCols))
 		}
 		return strings.Join(cols, ", ")
 	}()
@@ -63,7 +70,7 @@ var (
 	// A schema source: the association (by the unique (collaboration_id,
 	// name_key) or the collaboration's keyset index), its table by unique
 	// id, the table's rule and the association's rules by primary key.
-	schemaSourceSelect = associationSelect + ", " + selectList("t", configuredTableCols) + ", tr.type, " + selectList("tr", tableRuleCols)
+	schemaSourceSelect = associationSelect + ", " + selectList("t", configuredTableCols) + ", tr.type, tr.policy, tr.create_time, tr.update_time"
 	schemaSourceFrom   = associationFrom + " JOIN configured_tables t ON t.id = a.configured_table_id" +
 		" LEFT JOIN configured_table_rules tr ON tr.configured_table_id = t.id"
 	// The collaboration by unique id, the member row by its unique key.
@@ -71,8 +78,9 @@ var (
 		" FROM collaborations c JOIN members m ON m.collaboration_id = c.id AND m.account_id = ? WHERE c.id = ?")
 	getSchemaSourceSQL = preparedRead(schemaSourceSelect + schemaSourceFrom + " WHERE a.collaboration_id = ? AND a.name_key = ?")
 	// The schema source with the collaboration (by unique id) and the
-	// account's member row (by its unique key).
-	getSchemaSourceForSQL = preparedRead(schemaSourceSelect + ", " + selectList("c", collaborationCols) + ", " + selectList("m", memberCols) +
+	// account's member row (by its unique key), of both only the columns
+	// of CollaborationAccess.
+	getSchemaSourceForSQL = preparedRead(schemaSourceSelect + ", c.id, c.region, c.creator_account_id, c.delete_time, m.status" +
 		schemaSourceFrom + " JOIN collaborations c ON c.id = a.collaboration_id" +
 		" JOIN members m ON m.collaboration_id = c.id AND m.account_id = ?" +
 		" WHERE a.collaboration_id = ? AND a.name_key = ?")
@@ -108,7 +116,7 @@ func (r *associationRow) dest() []any {
 		&a.Name, &r.nameKey, &a.Description, &a.RoleArn, &r.createTime, &r.updateTime,
 	}
 	for i := range r.rules {
-		d = append(d, r.rules[i].dest()...)
+		d = append(d, r.rules[i].joinedDest()...)
 	}
 	return d
 }
@@ -120,6 +128,8 @@ func (r *associationRow) record() (cleanrooms.Association, []cleanrooms.Associat
 	a.RuleTypes = []string{}
 	rules := []cleanrooms.AssociationAnalysisRule{}
 	for i := range r.rules {
+		r.rules[i].associationID = sql.NullString{String: a.ID, Valid: r.rules[i].policy.Valid}
+		r.rules[i].typ = sql.NullString{String: ruleTypeOrder[i], Valid: r.rules[i].policy.Valid}
 		rule, err := r.rules[i].record()
 		if err != nil {
 			return a, nil, err
@@ -139,6 +149,12 @@ type optionalAssociationRuleRow struct {
 
 func (r *optionalAssociationRuleRow) dest() []any {
 	return []any{&r.associationID, &r.typ, &r.policy, &r.createTime, &r.updateTime}
+}
+
+// joinedDest receives joinedAssociationRuleCols; the key columns are
+// then filled from the join (associationRow.record).
+func (r *optionalAssociationRuleRow) joinedDest() []any {
+	return []any{&r.policy, &r.createTime, &r.updateTime}
 }
 
 func (r *optionalAssociationRuleRow) record() (*cleanrooms.AssociationAnalysisRule, error) {
@@ -231,7 +247,7 @@ type schemaSourceRow struct {
 }
 
 func (r *schemaSourceRow) dest() []any {
-	return append(append(r.a.dest(), r.t.dest()...), r.rule.dest()...)
+	return append(append(r.a.dest(), r.t.dest()...), r.rule.joinedDest()...)
 }
 
 func (r *schemaSourceRow) record() (cleanrooms.SchemaSource, error) {
@@ -243,6 +259,10 @@ func (r *schemaSourceRow) record() (cleanrooms.SchemaSource, error) {
 	if s.Table, err = r.t.record(); err != nil {
 		return s, err
 	}
+	// The rule's key and type are the table's id and rule type (the
+	// join's key and the tr.type column before the rule's own).
+	r.rule.tableID = sql.NullString{String: s.Table.ID, Valid: r.t.ruleType.Valid}
+	r.rule.typ = r.t.ruleType
 	s.TableRule, err = r.rule.record()
 	return s, err
 }
@@ -260,27 +280,24 @@ func (t *readTx) GetSchemaSource(ctx context.Context, collaborationID, name stri
 	return &s, nil
 }
 
-func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationWithMember, *cleanrooms.SchemaSource, error) {
-	what := fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
+func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*cleanrooms.CollaborationAccess, *cleanrooms.SchemaSource, error) {
+	// Formatted only on failure: this is GetSchema's hit path.
+	what := func() string {
+		return fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
+	}
 	var r schemaSourceRow
-	var c collaborationRow
-	var m memberRow
-	dest := append(append(r.dest(), c.dest()...), m.dest()...)
+	var acc cleanrooms.CollaborationAccess
+	var deleteTime sql.NullInt64
+	dest := append(r.dest(), &acc.CollaborationID, &acc.Region, &acc.CreatorAccountID, &deleteTime, &acc.MemberStatus)
 	if err := t.queryRow(ctx, getSchemaSourceForSQL, accountID, collaborationID, nameKey(name)).Scan(dest...); err != nil {
-		return nil, nil, t.fail(err, what)
+		return nil, nil, t.fail(err, what())
 	}
 	s, err := r.record()
 	if err != nil {
-		return nil, nil, t.fail(err, what)
+		return nil, nil, t.fail(err, what())
 	}
-	var w cleanrooms.CollaborationWithMember
-	if w.Collaboration, err = c.record(); err != nil {
-		return nil, nil, t.fail(err, what)
-	}
-	if w.Member, err = m.record(); err != nil {
-		return nil, nil, t.fail(err, what)
-	}
-	return &w, &s, nil
+	acc.Deleted = deleteTime.Valid
+	return &acc, &s, nil
 }
 
 func (t *readTx) ListSchemaSources(ctx context.Context, collaborationID string, p cleanrooms.Page) ([]cleanrooms.SchemaSource, string, error) {

@@ -224,8 +224,10 @@ type optionalTableRuleRow struct {
 	createTime, updateTime sql.NullInt64
 }
 
-func (r *optionalTableRuleRow) dest() []any {
-	return []any{&r.tableID, &r.typ, &r.policy, &r.createTime, &r.updateTime}
+// joinedDest receives a rule's policy and times; the join gives its key
+// and type (schemaSourceRow.record).
+func (r *optionalTableRuleRow) joinedDest() []any {
+	return []any{&r.policy, &r.createTime, &r.updateTime}
 }
 
 func (r *optionalTableRuleRow) record() (*cleanrooms.TableAnalysisRule, error) {

@@ -460,25 +460,34 @@ func testSchemaSources(t *testing.T, h *harness) {
 		}
 		return nil
 	})
-	// GetSchemaSourceFor is GetCollaborationMember and GetSchemaSource in
-	// one read: the same records, ErrNotFound when either misses.
-	h.mustInsertMember(fullMember("c1", acctA, 0), fullMember("c1", acctB, 1))
-	for _, acct := range []string{acctA, acctB} {
-		var wantMember *cleanrooms.CollaborationWithMember
-		h.mustRead(func(tx cleanrooms.ReadTx) (err error) {
-			wantMember, err = tx.GetCollaborationMember(h.ctx, "c1", acct)
-			return err
-		})
-		h.mustRead(func(tx cleanrooms.ReadTx) error {
-			w, got, err := tx.GetSchemaSourceFor(h.ctx, "c1", acct, "uSeRs")
-			if err != nil {
-				return err
-			}
-			checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) member", wantMember, w)
-			checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) source", want, got)
-			return nil
-		})
+	// GetSchemaSourceFor is GetCollaborationMember (narrowed to
+	// CollaborationAccess) and GetSchemaSource in one read: the same
+	// records, ErrNotFound when either misses.
+	invited := fullMember("c1", acctB, 1)
+	invited.Status = "INVITED"
+	h.mustInsertMember(fullMember("c1", acctA, 0), invited)
+	checkFor := func() {
+		t.Helper()
+		for _, acct := range []string{acctA, acctB} {
+			checkSchemaSourceFor(t, h, acct, want)
+		}
 	}
+	checkFor()
+	// A deleted collaboration is still read, and says so.
+	c1 := h.mustGetCollaboration("c1")
+	c1.DeleteTime = ptr(at(9))
+	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.UpdateCollaboration(h.ctx, c1) })
+	checkFor()
+	h.mustRead(func(tx cleanrooms.ReadTx) error {
+		acc, _, err := tx.GetSchemaSourceFor(h.ctx, "c1", acctB, "users")
+		if err != nil {
+			return err
+		}
+		if !acc.Deleted || acc.MemberStatus != "INVITED" {
+			t.Errorf("GetSchemaSourceFor(c1, %s) of a deleted collaboration: %+v", acctB, acc)
+		}
+		return nil
+	})
 	h.mustRead(func(tx cleanrooms.ReadTx) error {
 		for _, c := range [][3]string{{"c1", acctC, "users"}, {"c1", acctA, "user"}, {"c2", acctA, "users"}, {"nope", acctA, "users"}} {
 			_, _, err := tx.GetSchemaSourceFor(h.ctx, c[0], c[1], c[2])
@@ -496,6 +505,32 @@ func testSchemaSources(t *testing.T, h *harness) {
 		if got.TableRule != nil || got.AssociationRules == nil || len(got.AssociationRules) != 0 {
 			t.Errorf("rules of a bare schema: %+v, %#v", got.TableRule, got.AssociationRules)
 		}
+		return nil
+	})
+}
+
+// checkSchemaSourceFor checks GetSchemaSourceFor(c1, acct, "uSeRs")
+// against GetCollaborationMember and the schema source wanted.
+func checkSchemaSourceFor(t *testing.T, h *harness, acct string, want *cleanrooms.SchemaSource) {
+	t.Helper()
+	var wantMember *cleanrooms.CollaborationAccess
+	h.mustRead(func(tx cleanrooms.ReadTx) error {
+		w, err := tx.GetCollaborationMember(h.ctx, "c1", acct)
+		if err != nil {
+			return err
+		}
+		c := &w.Collaboration
+		wantMember = &cleanrooms.CollaborationAccess{CollaborationID: c.ID, Region: c.Region, CreatorAccountID: c.CreatorAccountID,
+			Deleted: c.Deleted(), MemberStatus: w.Member.Status}
+		return nil
+	})
+	h.mustRead(func(tx cleanrooms.ReadTx) error {
+		w, got, err := tx.GetSchemaSourceFor(h.ctx, "c1", acct, "uSeRs")
+		if err != nil {
+			return err
+		}
+		checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) member", wantMember, w)
+		checkEqual(t, "GetSchemaSourceFor(c1, "+acct+", uSeRs) source", want, got)
 		return nil
 	})
 }
