@@ -71,7 +71,8 @@ type AssociationReads interface {
 	// collaboration, narrowed to CollaborationAccess (GetSchema's hit
 	// path); ErrNotFound if the collaboration, the account's row in it or
 	// the schema does not exist (the caller then tells which with
-	// GetCollaborationMember).
+	// GetCollaborationMember). The table rule's policy it returns is
+	// read-only: it may share memory with other calls' answers.
 	GetSchemaSourceFor(ctx context.Context, collaborationID, accountID, name string) (*CollaborationAccess, *SchemaSource, error)
 	// ListSchemaSources lists them for every association of the
 	// collaboration in creation order.

@@ -286,6 +286,7 @@ func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accoun
 		return fmt.Sprintf("get schema %q of collaboration %q with member %q", name, collaborationID, accountID)
 	}
 	var r schemaSourceRow
+	r.rule.shared = true
 	var acc cleanrooms.CollaborationAccess
 	var deleteTime sql.NullInt64
 	dest := append(r.dest(), &acc.CollaborationID, &acc.Region, &acc.CreatorAccountID, &deleteTime, &acc.MemberStatus)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 )
@@ -202,6 +203,8 @@ type tableRuleRow struct {
 	r                      cleanrooms.TableAnalysisRule
 	policy                 string
 	createTime, updateTime int64
+	// shared, when set, decodes policy through sharedPolicies.
+	shared bool
 }
 
 func (r *tableRuleRow) dest() []any {
@@ -210,7 +213,12 @@ func (r *tableRuleRow) dest() []any {
 
 func (r *tableRuleRow) record() (cleanrooms.TableAnalysisRule, error) {
 	out := r.r
-	if err := jsonValue(r.policy, &out.Policy); err != nil {
+	if r.shared {
+		var err error
+		if out.Policy, err = sharedPolicies.decode(r.policy); err != nil {
+			return out, err
+		}
+	} else if err := jsonValue(r.policy, &out.Policy); err != nil {
 		return out, err
 	}
 	out.CreateTime = timeValue(r.createTime)
@@ -222,6 +230,7 @@ func (r *tableRuleRow) record() (cleanrooms.TableAnalysisRule, error) {
 type optionalTableRuleRow struct {
 	tableID, typ, policy   sql.NullString
 	createTime, updateTime sql.NullInt64
+	shared                 bool // see tableRuleRow
 }
 
 // joinedDest receives a rule's policy and times; the join gives its key
@@ -235,7 +244,7 @@ func (r *optionalTableRuleRow) record() (*cleanrooms.TableAnalysisRule, error) {
 		return nil, nil
 	}
 	row := tableRuleRow{r: cleanrooms.TableAnalysisRule{ConfiguredTableID: r.tableID.String, Type: r.typ.String},
-		policy: r.policy.String, createTime: r.createTime.Int64, updateTime: r.updateTime.Int64}
+		policy: r.policy.String, createTime: r.createTime.Int64, updateTime: r.updateTime.Int64, shared: r.shared}
 	out, err := row.record()
 	return &out, err
 }
@@ -278,4 +287,39 @@ func (t *writeTx) UpdateTableAnalysisRule(ctx context.Context, r *cleanrooms.Tab
 func (t *writeTx) DeleteTableAnalysisRule(ctx context.Context, configuredTableID string) error {
 	res, err := t.exec(ctx, deleteTableRuleSQL, configuredTableID)
 	return t.mustAffect(res, err, fmt.Sprintf("delete analysis rule of configured table %q", configuredTableID))
+}
+
+// sharedPolicies remembers table-rule policies decoded by
+// GetSchemaSourceFor (GetSchema's hit path, where decoding the policy
+// JSON was a tenth of the request), keyed by their stored JSON: a changed
+// rule is different bytes, so it is decoded afresh. The policies it
+// returns share their slices and pointers across calls, which
+// GetSchemaSourceFor's contract makes read-only. Bounded: emptied when
+// full.
+var sharedPolicies policyMemo
+
+type policyMemo struct {
+	mu sync.Mutex
+	m  map[string]cleanrooms.TablePolicy
+}
+
+const maxPolicyMemo = 4096
+
+func (p *policyMemo) decode(raw string) (cleanrooms.TablePolicy, error) {
+	p.mu.Lock()
+	v, ok := p.m[raw]
+	p.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	if err := jsonValue(raw, &v); err != nil {
+		return v, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= maxPolicyMemo {
+		p.m = make(map[string]cleanrooms.TablePolicy)
+	}
+	p.m[raw] = v
+	return v, nil
 }
