@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 15s
 
-.PHONY: build run test generate check-generated lint unit fuzz python bench
+.PHONY: build run test generate check-generated lint unit fuzz python bench bench-load
 
 # The server and its query engine (a binary of its own, started on the
 # first protected query: internal/engine/proc says why) go to bin/.
@@ -40,3 +40,10 @@ python: build
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# bench-load: cleanroomsd against a static Go stub under crbench, side by
+# side, and the table of ratios of issue 10 (docs/performance.md).
+# CRBENCH and GOSTUB_DIR locate crbench.py and the stub;
+# BENCH_LOAD_PROFILE=short is a quick check (scripts/bench_load.py).
+bench-load: build
+	python3 scripts/bench_load.py
