@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 15s
 
-.PHONY: build run test generate check-generated lint unit fuzz python bench bench-load
+.PHONY: build run test generate check-generated lint unit fuzz python bench bench-load bench-profile
 
 # The server and its query engine (a binary of its own, started on the
 # first protected query: internal/engine/proc says why) go to bin/.
@@ -47,3 +47,8 @@ bench:
 # BENCH_LOAD_PROFILE=short is a quick check (scripts/bench_load.py).
 bench-load: build
 	python3 scripts/bench_load.py
+
+# bench-profile: CPU and allocation profiles of the binary (built with
+# -tags pprof) under crbench GetMembership and CreateCollaboration load.
+bench-profile:
+	python3 scripts/bench_profile.py
