@@ -116,37 +116,19 @@ func (t *readTx) ListCollaborationPrivacyBudgetTemplates(ctx context.Context, co
 	return t.budgetTemplatePage(ctx, "collaboration-privacy-budget-templates", collaborationID, collaborationBudgetTemplatesSQL, p)
 }
 
+// budgetTemplatePage reads one keyset page of query, whose arguments are
+// the parent id, the seq to start after and the limit.
 func (t *readTx) budgetTemplatePage(ctx context.Context, list, parent, query string, p cleanrooms.Page) ([]cleanrooms.PrivacyBudgetTemplate, string, error) {
-	what := fmt.Sprintf("list %s %q", list, parent)
-	if err := checkLimit(p); err != nil {
-		return nil, "", err
-	}
-	scope := cursorScope(list, parent)
-	var after int64
-	if p.Cursor != "" {
-		keys, err := decodeCursor(p.Cursor, scope, 1)
-		if err != nil {
-			return nil, "", err
-		}
-		after = keys[0]
-	}
-	rows, err := t.query(ctx, query, parent, after, p.Limit+1)
-	if err != nil {
-		return nil, "", t.fail(err, what)
-	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.PrivacyBudgetTemplate, []int64, error) {
-		var r budgetTemplateRow
-		var seq int64
-		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
-			return cleanrooms.PrivacyBudgetTemplate{}, nil, err
-		}
-		bt, err := r.record()
-		return bt, []int64{seq}, err
-	})
-	if err != nil {
-		return nil, "", t.fail(err, what)
-	}
-	return items, next, nil
+	return seqPage(t, ctx, fmt.Sprintf("list %s %q", list, parent), cursorScope(list, parent), p, query, []any{parent},
+		func(rows *sql.Rows) (cleanrooms.PrivacyBudgetTemplate, int64, error) {
+			var r budgetTemplateRow
+			var seq int64
+			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+				return cleanrooms.PrivacyBudgetTemplate{}, 0, err
+			}
+			bt, err := r.record()
+			return bt, seq, err
+		})
 }
 
 func (t *readTx) CountPrivacyBudgetTemplatesOf(ctx context.Context, membershipID string) (int, error) {

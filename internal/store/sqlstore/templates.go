@@ -183,36 +183,16 @@ func (t *readTx) ListCollaborationAnalysisTemplates(ctx context.Context, collabo
 // templatePage reads one keyset page of query, whose arguments are the
 // parent id, the seq to start after and the limit.
 func (t *readTx) templatePage(ctx context.Context, list, parent, query string, p cleanrooms.Page) ([]cleanrooms.AnalysisTemplate, string, error) {
-	what := fmt.Sprintf("list %s %q", list, parent)
-	if err := checkLimit(p); err != nil {
-		return nil, "", err
-	}
-	scope := cursorScope(list, parent)
-	var after int64
-	if p.Cursor != "" {
-		keys, err := decodeCursor(p.Cursor, scope, 1)
-		if err != nil {
-			return nil, "", err
-		}
-		after = keys[0]
-	}
-	rows, err := t.query(ctx, query, parent, after, p.Limit+1)
-	if err != nil {
-		return nil, "", t.fail(err, what)
-	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.AnalysisTemplate, []int64, error) {
-		var r templateRow
-		var seq int64
-		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
-			return cleanrooms.AnalysisTemplate{}, nil, err
-		}
-		at, err := r.record()
-		return at, []int64{seq}, err
-	})
-	if err != nil {
-		return nil, "", t.fail(err, what)
-	}
-	return items, next, nil
+	return seqPage(t, ctx, fmt.Sprintf("list %s %q", list, parent), cursorScope(list, parent), p, query, []any{parent},
+		func(rows *sql.Rows) (cleanrooms.AnalysisTemplate, int64, error) {
+			var r templateRow
+			var seq int64
+			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+				return cleanrooms.AnalysisTemplate{}, 0, err
+			}
+			at, err := r.record()
+			return at, seq, err
+		})
 }
 
 func (t *readTx) CountAnalysisTemplatesOf(ctx context.Context, membershipID string) (int, error) {
