@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms/types"
-	"github.com/aws/aws-sdk-go-v2/service/glue"
-	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cleanroomsd/cleanroomsd/e2e/internal/querykit"
@@ -115,33 +113,8 @@ func makeDP(ctx context.Context, w *querykit.World, a, b querykit.Clients, rows 
 	for i := range rows {
 		fmt.Fprintf(&csv, "%d\n", i)
 	}
-	if _, err := a.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("a-pad"), Key: aws.String("pad/part-0.csv"), Body: strings.NewReader(csv.String())}); err != nil {
+	if err := querykit.CSVTable(ctx, a, "a-pad", "own", "pad", csv.String(), querykit.Column("id", "bigint")); err != nil {
 		return err
 	}
-	if _, err := a.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("own")}}); err != nil {
-		return err
-	}
-	if _, err := a.Glue.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String("own"), TableInput: &gluetypes.TableInput{
-		Name: aws.String("pad"), Parameters: map[string]string{"classification": "csv", "skip.header.line.count": "1"},
-		StorageDescriptor: &gluetypes.StorageDescriptor{Columns: []gluetypes.Column{{Name: aws.String("id"), Type: aws.String("bigint")}},
-			Location: aws.String("s3://a-pad/pad/"),
-			SerdeInfo: &gluetypes.SerDeInfo{SerializationLibrary: aws.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
-				Parameters: map[string]string{"field.delim": ","}}}}}); err != nil {
-		return err
-	}
-	ct, err := a.CR.CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String("pad"), AllowedColumns: []string{"id"},
-		AnalysisMethod: types.AnalysisMethodDirectQuery,
-		TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String("own"), TableName: aws.String("pad")}}})
-	if err != nil {
-		return err
-	}
-	if _, err := a.CR.CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{ConfiguredTableIdentifier: ct.ConfiguredTable.Id,
-		AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
-		AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{
-			Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{querykit.Querier}}}}}); err != nil {
-		return err
-	}
-	_, err = a.CR.CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{MembershipIdentifier: aws.String(w.QuerierMembership),
-		ConfiguredTableIdentifier: ct.ConfiguredTable.Id, Name: aws.String("pad"), RoleArn: aws.String("arn:aws:iam::" + querykit.Querier + ":role/r")})
-	return err
+	return querykit.CustomTable(ctx, a, w.QuerierMembership, "pad", "own", "pad", "pad", nil, "id")
 }

@@ -57,69 +57,110 @@ type World struct {
 
 // Setup builds the world through a (A's clients) and b (B's).
 func Setup(ctx context.Context, a, b Clients, rows int) (*World, error) {
-	for _, s := range []struct {
-		c      Clients
-		bucket string
-	}{{a, "a-results"}, {b, "b-data"}} {
-		if _, err := s.c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
-			return nil, fmt.Errorf("CreateBucket(%s): %w", s.bucket, err)
-		}
+	if err := createBuckets(ctx, a, b); err != nil {
+		return nil, err
 	}
 	var csv strings.Builder
 	csv.WriteString("id\n")
 	for i := range rows {
 		fmt.Fprintf(&csv, "%d\n", i)
 	}
-	if _, err := b.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b-data"), Key: aws.String("big/part-0.csv"),
-		Body: strings.NewReader(csv.String())}); err != nil {
+	if err := CSVTable(ctx, b, "b-data", "crm", "big", csv.String(), Column("id", "bigint")); err != nil {
 		return nil, err
 	}
-	if _, err := b.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("crm")}}); err != nil {
+	ma, mb, err := Collaboration(ctx, a, b, "long queries")
+	if err != nil {
 		return nil, err
 	}
-	if _, err := b.Glue.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String("crm"), TableInput: &gluetypes.TableInput{
-		Name: aws.String("big"), Parameters: map[string]string{"classification": "csv", "skip.header.line.count": "1"},
-		StorageDescriptor: &gluetypes.StorageDescriptor{Columns: []gluetypes.Column{{Name: aws.String("id"), Type: aws.String("bigint")}},
-			Location: aws.String("s3://b-data/big/"),
+	if err := CustomTable(ctx, b, mb, "big", "crm", "big", "big", nil, "id"); err != nil {
+		return nil, err
+	}
+	return &World{QuerierMembership: ma, Rows: rows}, nil
+}
+
+// createBuckets creates A's results bucket and B's data bucket.
+func createBuckets(ctx context.Context, a, b Clients) error {
+	for _, s := range []struct {
+		c      Clients
+		bucket string
+	}{{a, "a-results"}, {b, "b-data"}} {
+		if _, err := s.c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+			return fmt.Errorf("CreateBucket(%s): %w", s.bucket, err)
+		}
+	}
+	return nil
+}
+
+// Column is a Glue column.
+func Column(name, typ string) gluetypes.Column {
+	return gluetypes.Column{Name: aws.String(name), Type: aws.String(typ)}
+}
+
+// CSVTable stores body (CSV with a header row) as c's object
+// s3://bucket/table/part-0.csv, creates the database db and describes
+// the object as the Glue table db.table.
+func CSVTable(ctx context.Context, c Clients, bucket, db, table, body string, cols ...gluetypes.Column) error {
+	if _, err := c.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(table + "/part-0.csv"),
+		Body: strings.NewReader(body)}); err != nil {
+		return err
+	}
+	if _, err := c.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String(db)}}); err != nil {
+		return err
+	}
+	_, err := c.Glue.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String(db), TableInput: &gluetypes.TableInput{
+		Name: aws.String(table), Parameters: map[string]string{"classification": "csv", "skip.header.line.count": "1"},
+		StorageDescriptor: &gluetypes.StorageDescriptor{Columns: cols, Location: aws.String("s3://" + bucket + "/" + table + "/"),
 			SerdeInfo: &gluetypes.SerDeInfo{SerializationLibrary: aws.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
-				Parameters: map[string]string{"field.delim": ","}}}}}); err != nil {
-		return nil, err
-	}
-	c, err := a.CR.CreateCollaboration(ctx, &cleanrooms.CreateCollaborationInput{Name: aws.String("long queries"), Description: aws.String("d"),
+				Parameters: map[string]string{"field.delim": ","}}}}})
+	return err
+}
+
+// Collaboration creates a collaboration named name in which A queries and
+// receives results (by default to a-results) and B is a member without
+// abilities, and both join it; it returns their membership ids.
+func Collaboration(ctx context.Context, a, b Clients, name string) (ma, mb string, err error) {
+	c, err := a.CR.CreateCollaboration(ctx, &cleanrooms.CreateCollaborationInput{Name: aws.String(name), Description: aws.String("d"),
 		CreatorDisplayName: aws.String("A"), CreatorMemberAbilities: []types.MemberAbility{types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults},
 		Members:        []types.MemberSpecification{{AccountId: aws.String(Owner), DisplayName: aws.String("B"), MemberAbilities: []types.MemberAbility{}}},
 		QueryLogStatus: types.CollaborationQueryLogStatusDisabled})
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	ma, err := a.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id,
+	outA, err := a.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id,
 		QueryLogStatus: types.MembershipQueryLogStatusDisabled,
 		DefaultResultConfiguration: &types.MembershipProtectedQueryResultConfiguration{OutputConfiguration: &types.MembershipProtectedQueryOutputConfigurationMemberS3{
 			Value: types.ProtectedQueryS3OutputConfiguration{Bucket: aws.String("a-results"), ResultFormat: types.ResultFormatCsv}}}})
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	mb, err := b.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id, QueryLogStatus: types.MembershipQueryLogStatusDisabled})
+	outB, err := b.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id, QueryLogStatus: types.MembershipQueryLogStatusDisabled})
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	ct, err := b.CR.CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String("big"), AllowedColumns: []string{"id"},
+	return aws.ToString(outA.Membership.Id), aws.ToString(outB.Membership.Id), nil
+}
+
+// CustomTable configures c's Glue table db.table as the configured table
+// name, allowing cols, under a custom rule that lets A run any query
+// (with differential privacy when dp is set), and associates it as
+// association through c's membership membershipID.
+func CustomTable(ctx context.Context, c Clients, membershipID, name, db, table, association string, dp *types.DifferentialPrivacyConfiguration, cols ...string) error {
+	ct, err := c.CR.CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String(name), AllowedColumns: cols,
 		AnalysisMethod: types.AnalysisMethodDirectQuery,
-		TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String("crm"), TableName: aws.String("big")}}})
+		TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String(db), TableName: aws.String(table)}}})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := b.CR.CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{ConfiguredTableIdentifier: ct.ConfiguredTable.Id,
+	if _, err := c.CR.CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{ConfiguredTableIdentifier: ct.ConfiguredTable.Id,
 		AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
 		AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{
-			Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{Querier}}}}}); err != nil {
-		return nil, err
+			Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{Querier}, DifferentialPrivacy: dp}}}}); err != nil {
+		return err
 	}
-	if _, err := b.CR.CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{MembershipIdentifier: mb.Membership.Id,
-		ConfiguredTableIdentifier: ct.ConfiguredTable.Id, Name: aws.String("big"), RoleArn: aws.String("arn:aws:iam::" + Owner + ":role/r")}); err != nil {
-		return nil, err
-	}
-	return &World{QuerierMembership: aws.ToString(ma.Membership.Id), Rows: rows}, nil
+	account := strings.Split(aws.ToString(ct.ConfiguredTable.Arn), ":")[4] // the table owner's, as the role must be
+	_, err = c.CR.CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{MembershipIdentifier: aws.String(membershipID),
+		ConfiguredTableIdentifier: ct.ConfiguredTable.Id, Name: aws.String(association), RoleArn: aws.String("arn:aws:iam::" + account + ":role/r")})
+	return err
 }
 
 // SlowQuery counts the rows of big joined to itself three times: Rows³,
@@ -204,13 +245,8 @@ func (w *World) Result(ctx context.Context, a Clients, q *types.ProtectedQuery) 
 // header, s3://b-data/visits/), and creates the buckets of A's results and
 // B's data.
 func SetupVisits(ctx context.Context, a, b Clients, users int) error {
-	for _, s := range []struct {
-		c      Clients
-		bucket string
-	}{{a, "a-results"}, {b, "b-data"}} {
-		if _, err := s.c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
-			return fmt.Errorf("CreateBucket(%s): %w", s.bucket, err)
-		}
+	if err := createBuckets(ctx, a, b); err != nil {
+		return err
 	}
 	var csv strings.Builder
 	csv.WriteString("user_id,campaign,spend\n")
@@ -219,21 +255,8 @@ func SetupVisits(ctx context.Context, a, b Clients, users int) error {
 			fmt.Fprintf(&csv, "u%d,c%d,%d\n", i, i%4, 1+(i*7+v*13)%50)
 		}
 	}
-	if _, err := b.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b-data"), Key: aws.String("visits/part-0.csv"),
-		Body: strings.NewReader(csv.String())}); err != nil {
-		return err
-	}
-	if _, err := b.Glue.CreateDatabase(ctx, &glue.CreateDatabaseInput{DatabaseInput: &gluetypes.DatabaseInput{Name: aws.String("ads")}}); err != nil {
-		return err
-	}
-	cols := []gluetypes.Column{{Name: aws.String("user_id"), Type: aws.String("string")}, {Name: aws.String("campaign"), Type: aws.String("string")},
-		{Name: aws.String("spend"), Type: aws.String("double")}}
-	_, err := b.Glue.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String("ads"), TableInput: &gluetypes.TableInput{
-		Name: aws.String("visits"), Parameters: map[string]string{"classification": "csv", "skip.header.line.count": "1"},
-		StorageDescriptor: &gluetypes.StorageDescriptor{Columns: cols, Location: aws.String("s3://b-data/visits/"),
-			SerdeInfo: &gluetypes.SerDeInfo{SerializationLibrary: aws.String("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
-				Parameters: map[string]string{"field.delim": ","}}}}})
-	return err
+	return CSVTable(ctx, b, "b-data", "ads", "visits", csv.String(),
+		Column("user_id", "string"), Column("campaign", "string"), Column("spend", "double"))
 }
 
 // VisitsCollaboration is a new collaboration (the n-th) on SetupVisits'
@@ -242,21 +265,7 @@ func SetupVisits(ctx context.Context, a, b Clients, users int) error {
 // rule with differential privacy on user_id, and creates the DP budget
 // template with the largest budget (epsilon 20, 100 users of noise).
 func VisitsCollaboration(ctx context.Context, a, b Clients, n int) (*World, error) {
-	c, err := a.CR.CreateCollaboration(ctx, &cleanrooms.CreateCollaborationInput{Name: aws.String("dp"), Description: aws.String("d"),
-		CreatorDisplayName: aws.String("A"), CreatorMemberAbilities: []types.MemberAbility{types.MemberAbilityCanQuery, types.MemberAbilityCanReceiveResults},
-		Members:        []types.MemberSpecification{{AccountId: aws.String(Owner), DisplayName: aws.String("B"), MemberAbilities: []types.MemberAbility{}}},
-		QueryLogStatus: types.CollaborationQueryLogStatusDisabled})
-	if err != nil {
-		return nil, err
-	}
-	ma, err := a.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id,
-		QueryLogStatus: types.MembershipQueryLogStatusDisabled,
-		DefaultResultConfiguration: &types.MembershipProtectedQueryResultConfiguration{OutputConfiguration: &types.MembershipProtectedQueryOutputConfigurationMemberS3{
-			Value: types.ProtectedQueryS3OutputConfiguration{Bucket: aws.String("a-results"), ResultFormat: types.ResultFormatCsv}}}})
-	if err != nil {
-		return nil, err
-	}
-	mb, err := b.CR.CreateMembership(ctx, &cleanrooms.CreateMembershipInput{CollaborationIdentifier: c.Collaboration.Id, QueryLogStatus: types.MembershipQueryLogStatusDisabled})
+	ma, mb, err := Collaboration(ctx, a, b, "dp")
 	if err != nil {
 		return nil, err
 	}
@@ -264,29 +273,16 @@ func VisitsCollaboration(ctx context.Context, a, b Clients, n int) (*World, erro
 		name string
 		dp   *types.DifferentialPrivacyConfiguration
 	}{{"visits", nil}, {"dvisits", &types.DifferentialPrivacyConfiguration{Columns: []types.DifferentialPrivacyColumn{{Name: aws.String("user_id")}}}}} {
-		ct, err := b.CR.CreateConfiguredTable(ctx, &cleanrooms.CreateConfiguredTableInput{Name: aws.String(fmt.Sprintf("%s%d", t.name, n)),
-			AllowedColumns: []string{"user_id", "campaign", "spend"}, AnalysisMethod: types.AnalysisMethodDirectQuery,
-			TableReference: &types.TableReferenceMemberGlue{Value: types.GlueTableReference{DatabaseName: aws.String("ads"), TableName: aws.String("visits")}}})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := b.CR.CreateConfiguredTableAnalysisRule(ctx, &cleanrooms.CreateConfiguredTableAnalysisRuleInput{ConfiguredTableIdentifier: ct.ConfiguredTable.Id,
-			AnalysisRuleType: types.ConfiguredTableAnalysisRuleTypeCustom,
-			AnalysisRulePolicy: &types.ConfiguredTableAnalysisRulePolicyMemberV1{Value: &types.ConfiguredTableAnalysisRulePolicyV1MemberCustom{
-				Value: types.AnalysisRuleCustom{AllowedAnalyses: []string{"ANY_QUERY"}, AllowedAnalysisProviders: []string{Querier}, DifferentialPrivacy: t.dp}}}}); err != nil {
-			return nil, err
-		}
-		if _, err := b.CR.CreateConfiguredTableAssociation(ctx, &cleanrooms.CreateConfiguredTableAssociationInput{MembershipIdentifier: mb.Membership.Id,
-			ConfiguredTableIdentifier: ct.ConfiguredTable.Id, Name: aws.String(t.name), RoleArn: aws.String("arn:aws:iam::" + Owner + ":role/r")}); err != nil {
+		if err := CustomTable(ctx, b, mb, fmt.Sprintf("%s%d", t.name, n), "ads", "visits", t.name, t.dp, "user_id", "campaign", "spend"); err != nil {
 			return nil, err
 		}
 	}
 	if _, err := b.CR.CreatePrivacyBudgetTemplate(ctx, &cleanrooms.CreatePrivacyBudgetTemplateInput{
-		MembershipIdentifier: mb.Membership.Id, PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy,
+		MembershipIdentifier: aws.String(mb), PrivacyBudgetType: types.PrivacyBudgetTypeDifferentialPrivacy,
 		AutoRefresh: types.PrivacyBudgetTemplateAutoRefreshNone,
 		Parameters: &types.PrivacyBudgetTemplateParametersInputMemberDifferentialPrivacy{Value: types.DifferentialPrivacyTemplateParametersInput{
 			Epsilon: aws.Int32(20), UsersNoisePerQuery: aws.Int32(100)}}}); err != nil {
 		return nil, err
 	}
-	return &World{QuerierMembership: aws.ToString(ma.Membership.Id)}, nil
+	return &World{QuerierMembership: ma}, nil
 }
