@@ -17,23 +17,20 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
+from harness import Server, find_aws_cli, server_binary
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 REGION = "eu-west-1"
 ACCOUNTS = {
     "A": {"key": "AKIADATAPLANEACME001", "account": "111122223333"},
@@ -85,79 +82,12 @@ def md5(b):
 # --------------------------------------------------------------------------- server
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary):
-        self.binary = binary
-        self.data_dir = os.path.join(WORKDIR, "data")
-        self.creds = os.path.join(WORKDIR, "credentials.json")
-        self.log_path = os.path.join(WORKDIR, "server.log")
-        self.port = free_port()
-        self.proc = None
-        with open(self.creds, "w") as f:
-            json.dump({"credentials": [{"accessKeyId": a["key"], "secretAccessKey": a["secret"],
-                                        "accountId": a["account"]} for a in ACCOUNTS.values()]}, f)
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        with open(self.log_path, "a") as log:
-            self.proc = subprocess.Popen(
-                [self.binary, "--addr", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir,
-                 "--credentials", self.creds], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("cleanroomsd exited with %s; log:\n%s" % (self.proc.returncode, self.log_tail()))
-            try:
-                with urllib.request.urlopen(self.url + "/_cleanroomsd/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, socket.timeout):
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("cleanroomsd did not become healthy in 20 s; log:\n" + self.log_tail())
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self.proc = None
-
-    def stop(self):
-        if self.proc is None:
-            return None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return "killed"
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no log)"
-
-
 SERVER = None
 
 
 def setUpModule():
     global SERVER
-    binary = os.environ.get("CLEANROOMSD_BIN")
-    if not binary:
-        binary = os.path.join(WORKDIR, "cleanroomsd")
-        subprocess.run(["go", "build", "-o", os.path.dirname(binary) + "/", "./cmd/cleanroomsd", "./cmd/cleanroomsd-engine"], cwd=REPO_ROOT, check=True)
-    SERVER = Server(os.path.abspath(binary))
+    SERVER = Server(server_binary(WORKDIR), WORKDIR, ACCOUNTS)
     SERVER.start()
 
 
@@ -184,14 +114,7 @@ def client(service, who):
                            aws_access_key_id=ACCOUNTS[who]["key"], aws_secret_access_key=ACCOUNTS[who]["secret"])
 
 
-def _find_aws_cli():
-    if os.environ.get("AWS_CLI"):
-        return os.environ["AWS_CLI"]
-    beside = os.path.join(os.path.dirname(sys.executable), "aws")
-    return beside if os.access(beside, os.X_OK) else (shutil.which("aws") or "aws")
-
-
-AWS_CLI = _find_aws_cli()
+AWS_CLI = find_aws_cli()
 
 
 class CliError(Exception):

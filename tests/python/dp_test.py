@@ -18,22 +18,17 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+from harness import Server, find_aws_cli, server_binary
+
 REGION = "eu-west-1"
 ACCOUNTS = {
     "A": {"key": "AKIADPQUERIER0000001", "account": "121212121212"},
@@ -69,70 +64,12 @@ DP_SQL = "SELECT campaign, COUNT(DISTINCT user_id) AS users, SUM(spend) AS total
 COUNT_SQL = "SELECT COUNT(*) AS n FROM visits"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary):
-        self.binary, self.port, self.proc = binary, free_port(), None
-        self.creds = os.path.join(WORKDIR, "credentials.json")
-        self.log_path = os.path.join(WORKDIR, "server.log")
-        with open(self.creds, "w") as f:
-            json.dump({"credentials": [{"accessKeyId": a["key"], "secretAccessKey": a["secret"],
-                                        "accountId": a["account"]} for a in ACCOUNTS.values()]}, f)
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        with open(self.log_path, "a") as log:
-            self.proc = subprocess.Popen([self.binary, "--addr", "127.0.0.1:%d" % self.port, "--data-dir",
-                                          os.path.join(WORKDIR, "data"), "--credentials", self.creds],
-                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("cleanroomsd exited: " + self.log_tail())
-            try:
-                with urllib.request.urlopen(self.url + "/_cleanroomsd/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, socket.timeout):
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("cleanroomsd did not become healthy: " + self.log_tail())
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return "killed"
-
-    def log_tail(self, n=40):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return "".join(f.readlines()[-n:])
-        except OSError:
-            return "(no log)"
-
-
 SERVER = None
 
 
 def setUpModule():
     global SERVER
-    binary = os.environ.get("CLEANROOMSD_BIN")
-    if not binary:
-        binary = os.path.join(WORKDIR, "cleanroomsd")
-        subprocess.run(["go", "build", "-o", WORKDIR + "/", "./cmd/cleanroomsd", "./cmd/cleanroomsd-engine"],
-                       cwd=REPO_ROOT, check=True)
-    SERVER = Server(os.path.abspath(binary))
+    SERVER = Server(server_binary(WORKDIR), WORKDIR, ACCOUNTS)
     SERVER.start()
 
 
@@ -149,8 +86,7 @@ def client(service, who):
 
 
 def aws(who, *args):
-    cli = os.path.join(os.path.dirname(sys.executable), "aws")
-    cli = cli if os.access(cli, os.X_OK) else (shutil.which("aws") or "aws")
+    cli = find_aws_cli()
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNTS[who]["key"], AWS_SECRET_ACCESS_KEY=ACCOUNTS[who]["secret"],
                AWS_CONFIG_FILE=AWS_CONFIG, AWS_SHARED_CREDENTIALS_FILE=os.path.join(WORKDIR, "none"),
                AWS_DEFAULT_REGION=REGION, AWS_ENDPOINT_URL=SERVER.url, AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
