@@ -159,6 +159,19 @@ type QueryReceiver struct {
 	SingleFile bool   `json:"singleFile,omitempty"`
 }
 
+// OtherOutput returns the first receiver that wants the result in another
+// form (format, single file) than the first receiver, nil when all want
+// the same. Each form is one run of the engine; a differentially private
+// query may run only once (one draw of noise per charge).
+func OtherOutput(rs []QueryReceiver) *QueryReceiver {
+	for i := 1; i < len(rs); i++ {
+		if rs[i].Format != rs[0].Format || rs[i].SingleFile != rs[0].SingleFile {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
 // ResultPrefix is the key prefix under which a query's result files are
 // written for this receiver: {keyPrefix}/{queryId}/result/ (the key
 // layout is cleanroomsd's; AWS does not document its own).

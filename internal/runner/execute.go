@@ -31,15 +31,11 @@ func (r *Runner) execute(ctx context.Context, q *cleanrooms.ProtectedQuery) (*cl
 	if err != nil {
 		return nil, err
 	}
-	if dpPlan != nil {
-		for _, rc := range q.Receivers[1:] {
-			if rc.Format != q.Receivers[0].Format || rc.SingleFile != q.Receivers[0].SingleFile {
-				// Each run of a DP plan draws fresh noise: a second
-				// release would spend budget nobody paid for.
-				return nil, fail("INVALID_RESULT_CONFIGURATION",
-					"A differentially private query delivers one result: every receiver must use the same result format.")
-			}
-		}
+	if dpPlan != nil && cleanrooms.OtherOutput(q.Receivers) != nil {
+		// Start refuses these; a record written otherwise must not make
+		// the runner release twice.
+		return nil, fail("INVALID_RESULT_CONFIGURATION",
+			"A differentially private query delivers one result: every receiver must use the same result format.")
 	}
 	if dpPlan != nil && q.Attempts > 1 {
 		if err := r.notReleased(ctx, q); err != nil {

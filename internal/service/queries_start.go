@@ -269,14 +269,9 @@ func (s *Service) StartProtectedQuery(ctx context.Context, in *api.StartProtecte
 // the engine, and each run draws fresh noise, so a second release would
 // spend budget nobody was charged for (docs/behavior-decisions.md).
 func oneResultFormat(receivers []cleanrooms.QueryReceiver) error {
-	if len(receivers) < 2 {
-		return nil
-	}
-	for _, r := range receivers[1:] {
-		if r.Format != receivers[0].Format || r.SingleFile != receivers[0].SingleFile {
-			return invalidQuery(fmt.Sprintf("differential privacy: a differentially private query releases one result, so every receiver must use the same result format; account %s uses %s and account %s %s.",
-				receivers[0].AccountID, receivers[0].Format, r.AccountID, r.Format))
-		}
+	if r := cleanrooms.OtherOutput(receivers); r != nil {
+		return invalidQuery(fmt.Sprintf("differential privacy: a differentially private query releases one result, so every receiver must use the same result format; account %s uses %s and account %s %s.",
+			receivers[0].AccountID, receivers[0].Format, r.AccountID, r.Format))
 	}
 	return nil
 }
