@@ -46,6 +46,9 @@ type Store struct {
 	// retryGate, when not nil (PostgreSQL), lets one retried Transact
 	// attempt run at a time; see Transact.
 	retryGate chan struct{}
+	// group, when not nil (SQLite files), batches concurrent Transact
+	// calls into one commit; see groupCommit.
+	group *groupCommit
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -92,6 +95,7 @@ func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
 	if s.r, err = openPool(ctx, rdsn, s.opts.MaxReadConns); err != nil {
 		return err
 	}
+	s.group = &groupCommit{s: s}
 	return s.prepare(ctx)
 }
 
@@ -152,6 +156,13 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if g := s.group; g != nil {
+		// Commit the batch members of which are waiting, before its
+		// statements and connection go.
+		g.mu.Lock()
+		g.settle()
+		g.mu.Unlock()
 	}
 	var errs []error
 	if s.rstmts != nil && s.r != s.w {

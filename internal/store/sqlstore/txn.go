@@ -64,6 +64,9 @@ func (s *Store) attempt(ctx context.Context, fn func(tx cleanrooms.Tx) error, n 
 }
 
 func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) error, attempt int) (retry bool, err error) {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
 	if s.closed.Load() {
 		return false, errClosed
 	}
@@ -181,6 +184,9 @@ type readTx struct {
 	// retryUnique makes a unique violation retryable (once; see
 	// dialect.staleUniqueViolations).
 	retryUnique bool
+	// detached runs statements without the caller's cancellation: tx is a
+	// group-commit batch shared with other callers (see groupCommit).
+	detached bool
 }
 
 // writeTx implements cleanrooms.Tx.
@@ -190,6 +196,9 @@ type writeTx struct{ readTx }
 // cache, and rebound only when they run unprepared.
 
 func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if st := t.stmts[query]; st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -197,6 +206,9 @@ func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Resul
 }
 
 func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	st := t.stmts[query]
 	if t.tx == nil {
 		if t.reads++; t.reads > 1 {
@@ -221,6 +233,9 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	if t.detached {
+		ctx = context.WithoutCancel(ctx)
+	}
 	st := t.stmts[query]
 	if t.tx == nil {
 		if t.reads++; t.reads > 1 {
