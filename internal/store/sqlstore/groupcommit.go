@@ -126,7 +126,7 @@ func (g *groupCommit) member(ctx context.Context, fn func(tx cleanrooms.Tx) erro
 	if err := g.exec("SAVEPOINT member"); err != nil {
 		return g.s.d.classify(err) == errRetryable, g.s.wrapErr("savepoint", err)
 	}
-	t := &writeTx{readTx{d: g.s.d, tx: g.tx, stmts: g.s.wstmts, detached: true}}
+	t := &writeTx{readTx{d: g.s.d, tx: g.tx, stmts: stmts(&g.s.wstmts), detached: true}}
 	ok := false
 	defer func() {
 		if !ok { // fn failed or panicked: undo its writes only

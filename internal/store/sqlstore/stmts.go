@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 )
 
 // Parsing SQL is a large share of a point read or write in SQLite (about
-// 40% of GetMembership), so the store prepares its statements once.
+// 40% of GetMembership), so the store prepares its statements once, in
+// the background after it opens (Store.prepare).
 // database/sql can only reuse a *sql.Stmt prepared on the pool (not on a
 // Conn or Tx) and preparing on the pool needs an idle connection, which the
 // single write connection never is while a transaction runs. So statements
@@ -50,21 +50,25 @@ func init() {
 type stmtCache map[string]*sql.Stmt
 
 // prepareAll prepares the registered statements on db, only the reads if
-// readOnly.
-func prepareAll(ctx context.Context, db *sql.DB, d dialect, readOnly bool) (stmtCache, error) {
+// readOnly. It stops early when ctx ends, returning what it has.
+func prepareAll(ctx context.Context, db *sql.DB, d dialect, readOnly bool) stmtCache {
 	c := stmtCache{}
 	for q, read := range preparedSQL {
 		if readOnly && !read {
 			continue
 		}
 		st, err := db.PrepareContext(ctx, d.rebind(q))
-		if err != nil {
-			c.close()
-			return nil, fmt.Errorf("prepare %q: %w", q, err)
+		if ctx.Err() != nil {
+			if err == nil {
+				st.Close()
+			}
+			return c
 		}
-		c[q] = st
+		if err == nil {
+			c[q] = st
+		}
 	}
-	return c, nil
+	return c
 }
 
 func (c stmtCache) close() error {

@@ -78,7 +78,7 @@ func (s *Store) transactOnce(ctx context.Context, fn func(tx cleanrooms.Tx) erro
 	// after Commit it is a no-op returning sql.ErrTxDone.
 	defer sqlTx.Rollback()
 
-	t := &writeTx{readTx{d: s.d, tx: sqlTx, stmts: s.wstmts}}
+	t := &writeTx{readTx{d: s.d, tx: sqlTx, stmts: stmts(&s.wstmts)}}
 	t.retryUnique = s.d.staleUniqueViolations() && attempt == 1 && attempt < s.opts.MaxAttempts
 	if err := fn(t); err != nil {
 		// fn's error is returned as is, but if it stems from a retryable
@@ -107,7 +107,7 @@ func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) e
 		return s.wrapErr("begin read", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&readTx{d: s.d, tx: sqlTx, stmts: s.rstmts})
+	return fn(&readTx{d: s.d, tx: sqlTx, stmts: stmts(&s.rstmts)})
 }
 
 // ViewOne implements cleanrooms.Store: fn's one read runs as a single
@@ -134,7 +134,7 @@ func (s *Store) ViewOne(ctx context.Context, fn func(tx cleanrooms.ReadTx) error
 	if s.closed.Load() {
 		return errClosed
 	}
-	return fn(&readTx{d: s.d, db: s.r, stmts: s.rstmts})
+	return fn(&readTx{d: s.d, db: s.r, stmts: stmts(&s.rstmts)})
 }
 
 // errSecondRead is a second statement in one ViewOne.
