@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
+	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 )
 
 // DefaultMaxBodyBytes bounds request bodies. The largest modeled input (a
@@ -40,29 +41,14 @@ func NewHandler(svc api.Service) *Handler {
 	return &Handler{Service: svc, Router: NewRouter(api.Operations), MaxBodyBytes: DefaultMaxBodyBytes}
 }
 
-// opNameKey carries the matched operation name to the access log.
-type opNameKey struct{}
-
-// OperationName returns the operation of the request, once matched.
-func OperationName(ctx context.Context) string {
-	if p, ok := ctx.Value(opNameKey{}).(*string); ok {
-		return *p
-	}
-	return ""
-}
-
-// WithOperationSlot lets middleware above the handler read back the
-// operation the handler matched.
-func WithOperationSlot(ctx context.Context) context.Context {
-	return context.WithValue(ctx, opNameKey{}, new(string))
-}
+// OperationName returns the operation of the request, once matched (the
+// server's identity.Request carries it to the access log).
+func OperationName(ctx context.Context) string { return identity.OperationFrom(ctx) }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, out, err := h.serve(r)
 	if op != nil {
-		if p, ok := r.Context().Value(opNameKey{}).(*string); ok {
-			*p = op.Name
-		}
+		identity.SetOperation(r.Context(), op.Name)
 	}
 	if err != nil {
 		if h.OnError != nil {
