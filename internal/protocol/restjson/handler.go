@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
@@ -70,7 +71,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, err := json.Marshal(out)
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	body, err := encode((*buf)[:0], out)
+	*buf = body[:0]
 	if err != nil {
 		if h.OnError != nil {
 			h.OnError(r.Context(), op.Name, err)
@@ -83,6 +87,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(op.SuccessCode)
 	_, _ = w.Write(body)
+}
+
+// encode appends out's JSON to b: with its generated encoder (no
+// reflection, byte for byte what encoding/json writes: encode_test.go), or
+// encoding/json for a value without one, or for the error of a value the
+// encoder refuses.
+func encode(b []byte, out any) ([]byte, error) {
+	if a, ok := out.(api.JSONAppender); ok {
+		if body, err := a.AppendJSON(b); err == nil {
+			return body, nil
+		}
+	}
+	body, err := json.Marshal(out)
+	return append(b, body...), err
+}
+
+// bodyPool holds response buffers: a ResponseWriter does not keep what it
+// is given to Write, so the buffer is reused by the next response.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// putBody returns a buffer to bodyPool, unless a large response grew it
+// (kept, it would hold that memory for every later small one).
+func putBody(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		bodyPool.Put(b)
+	}
 }
 
 // serve decodes, validates and invokes; it never panics on client input.
