@@ -36,13 +36,19 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := uuid.NewString()
+		// The Request and the header's value slice in one allocation.
+		st := &struct {
+			req identity.Request
+			hdr [1]string
+		}{}
+		st.req.ID = uuid.NewString()
+		st.hdr[0] = st.req.ID
 		// Set in the map directly: Header.Set would canonicalize the name
 		// to X-Amzn-Requestid, and AWS spells it x-amzn-RequestId.
-		w.Header()["x-amzn-RequestId"] = []string{id}
+		w.Header()["x-amzn-RequestId"] = st.hdr[:]
 		// The one context value (and the one copy of r) of the chain: the
 		// layers below fill the Request in place (identity.Request).
-		next.ServeHTTP(w, r.WithContext(identity.WithRequest(r.Context(), &identity.Request{ID: id})))
+		next.ServeHTTP(w, r.WithContext(identity.WithRequest(r.Context(), &st.req)))
 	})
 }
 

@@ -83,7 +83,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
+	// Set by key (the names are canonical) with one shared value slice:
+	// one allocation fewer per response. Header.Add or Set on it replace
+	// or reallocate, never write into it.
+	hdr["Content-Type"] = jsonContentType
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(op.SuccessCode)
 	_, _ = w.Write(body)
@@ -102,6 +105,8 @@ func encode(b []byte, out any) ([]byte, error) {
 	body, err := json.Marshal(out)
 	return append(b, body...), err
 }
+
+var jsonContentType = []string{"application/json"}
 
 // bodyPool holds response buffers: a ResponseWriter does not keep what it
 // is given to Write, so the buffer is reused by the next response.
@@ -173,6 +178,10 @@ func wirePath(r *http.Request) string {
 // page size); here such a pair, or one that is not UTF-8, is an error naming
 // the parameter.
 func parseQuery(raw string) (url.Values, error) {
+	if raw == "" {
+		// Read only (QueryBinder): nil is an empty query without a map.
+		return nil, nil
+	}
 	q := url.Values{}
 	for raw != "" {
 		var pair string
