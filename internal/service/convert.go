@@ -70,15 +70,24 @@ func mlAbilities(in []string) *api.MLMemberAbilities {
 }
 
 func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Collaboration {
-	out := &api.Collaboration{
-		Id:                      str(c.ID),
-		Arn:                     str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
-		Name:                    str(c.Name),
-		Description:             optStr(c.Description),
-		CreatorAccountId:        str(c.CreatorAccountID),
-		CreatorDisplayName:      str(c.CreatorDisplayName),
-		CreateTime:              ts(c.CreateTime),
-		UpdateTime:              ts(c.UpdateTime),
+	out := new(api.Collaboration)
+	fillCollaboration(out, c, me)
+	return out
+}
+
+// fillCollaboration sets out from the records, its strings in one slab
+// and its times in one pair.
+func fillCollaboration(out *api.Collaboration, c *cleanrooms.Collaboration, me *cleanrooms.Member) {
+	sl := newStrSlab(8)
+	created, updated := ts2(c.CreateTime, c.UpdateTime)
+	*out = api.Collaboration{
+		Id:                      sl.str(c.ID),
+		Arn:                     sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
+		Name:                    sl.str(c.Name),
+		CreatorAccountId:        sl.str(c.CreatorAccountID),
+		CreatorDisplayName:      sl.str(c.CreatorDisplayName),
+		CreateTime:              created,
+		UpdateTime:              updated,
 		MemberStatus:            api.MemberStatus(me.Status),
 		QueryLogStatus:          api.CollaborationQueryLogStatus(c.QueryLogStatus),
 		JobLogStatus:            api.CollaborationJobLogStatus(c.JobLogStatus),
@@ -86,6 +95,9 @@ func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Co
 		AutoApprovedChangeTypes: strings2[api.AutoApprovedChangeType](c.AutoApprovedChangeTypes),
 		AllowedResultRegions:    strings2[api.SupportedS3Region](c.AllowedResultRegions),
 		IsMetricsEnabled:        c.IsMetricsEnabled,
+	}
+	if c.Description != "" {
+		out.Description = sl.str(c.Description)
 	}
 	if d := c.DataEncryption; d != nil {
 		out.DataEncryptionMetadata = &api.DataEncryptionMetadata{
@@ -96,14 +108,14 @@ func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Co
 		}
 	}
 	if me.MembershipID != "" {
-		out.MembershipId = str(me.MembershipID)
-		out.MembershipArn = str(membershipARN(c.Region, me.AccountID, me.MembershipID))
+		out.MembershipId = sl.str(me.MembershipID)
+		out.MembershipArn = sl.str(membershipARN(c.Region, me.AccountID, me.MembershipID))
 	}
-	return out
 }
 
 func toCollaborationSummary(c *cleanrooms.Collaboration, me *cleanrooms.Member) api.CollaborationSummary {
-	full := toCollaboration(c, me)
+	var full api.Collaboration
+	fillCollaboration(&full, c, me)
 	return api.CollaborationSummary{
 		Id: full.Id, Arn: full.Arn, Name: full.Name,
 		CreatorAccountId: full.CreatorAccountId, CreatorDisplayName: full.CreatorDisplayName,
@@ -115,7 +127,16 @@ func toCollaborationSummary(c *cleanrooms.Collaboration, me *cleanrooms.Member) 
 func boolPtr(b bool) *bool { return &b }
 
 func toPaymentConfiguration(p cleanrooms.PaymentConfig) *api.PaymentConfiguration {
-	out := &api.PaymentConfiguration{QueryCompute: &api.QueryComputePaymentConfig{IsResponsible: boolPtr(p.QueryCompute)}}
+	// The configuration, its query compute part and that part's flag in
+	// one allocation.
+	box := &struct {
+		out api.PaymentConfiguration
+		qc  api.QueryComputePaymentConfig
+		b   bool
+	}{b: p.QueryCompute}
+	box.qc.IsResponsible = &box.b
+	out := &box.out
+	out.QueryCompute = &box.qc
 	if p.JobCompute != nil {
 		out.JobCompute = &api.JobComputePaymentConfig{IsResponsible: p.JobCompute}
 	}
@@ -167,19 +188,21 @@ func toMembershipPayment(p cleanrooms.PaymentConfig) *api.MembershipPaymentConfi
 }
 
 func toMemberSummary(c *cleanrooms.Collaboration, m *cleanrooms.Member) api.MemberSummary {
+	sl := newStrSlab(4)
+	created, updated := ts2(m.CreateTime, m.UpdateTime)
 	out := api.MemberSummary{
-		AccountId:            str(m.AccountID),
+		AccountId:            sl.str(m.AccountID),
 		Status:               api.MemberStatus(m.Status),
-		DisplayName:          str(m.DisplayName),
+		DisplayName:          sl.str(m.DisplayName),
 		Abilities:            strings2[api.MemberAbility](m.Abilities),
 		MlAbilities:          mlAbilities(m.MLAbilities),
-		CreateTime:           ts(m.CreateTime),
-		UpdateTime:           ts(m.UpdateTime),
+		CreateTime:           created,
+		UpdateTime:           updated,
 		PaymentConfiguration: toPaymentConfiguration(m.Payment),
 	}
 	if m.MembershipID != "" {
-		out.MembershipId = str(m.MembershipID)
-		out.MembershipArn = str(membershipARN(c.Region, m.AccountID, m.MembershipID))
+		out.MembershipId = sl.str(m.MembershipID)
+		out.MembershipArn = sl.str(membershipARN(c.Region, m.AccountID, m.MembershipID))
 	}
 	return out
 }
