@@ -128,7 +128,9 @@ func run(args []string) error {
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	// slog's JSON handler, with the access log line written directly
+	// (server.NewJSONLogHandler: the same bytes).
+	log := slog.New(server.NewJSONLogHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log,
 		HeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
 		Limits:     server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout},

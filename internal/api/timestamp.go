@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strconv"
 	"time"
 )
 
@@ -16,23 +15,7 @@ type Timestamp struct{ time.Time }
 func NewTimestamp(t time.Time) *Timestamp { return &Timestamp{t} }
 
 // MarshalJSON writes epoch seconds, e.g. 1732000000.123.
-func (t Timestamp) MarshalJSON() ([]byte, error) {
-	ms := t.UnixMilli()
-	var buf []byte
-	if ms < 0 {
-		buf = append(buf, '-')
-		ms = -ms
-	}
-	buf = strconv.AppendInt(buf, ms/1000, 10)
-	if frac := ms % 1000; frac != 0 {
-		buf = append(buf, '.')
-		buf = append(buf, byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
-		for buf[len(buf)-1] == '0' {
-			buf = buf[:len(buf)-1]
-		}
-	}
-	return buf, nil
-}
+func (t Timestamp) MarshalJSON() ([]byte, error) { return t.AppendJSON(nil), nil }
 
 // UnmarshalJSON reads epoch seconds; anything but a JSON number is an
 // error.

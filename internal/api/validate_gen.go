@@ -57,32 +57,29 @@ func validateAccessBudgetType(c *Validator, p *path, v AccessBudgetType) {
 }
 
 func validateAccessBudgetsPrivacyTemplateParametersInput(c *Validator, p *path, v *AccessBudgetsPrivacyTemplateParametersInput) {
-	{
+	if !(v.BudgetParameters != nil) {
 		cp := p.child("budgetParameters")
-		if !(v.BudgetParameters != nil) {
-			c.missing(&cp)
-		} else {
-			validateBudgetParameters(c, &cp, v.BudgetParameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("budgetParameters")
+		validateBudgetParameters(c, &cp, v.BudgetParameters)
 	}
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("resourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateBudgetedResourceArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("resourceArn")
+		validateBudgetedResourceArn(c, &cp, *v.ResourceArn)
 	}
 }
 
 func validateAccessBudgetsPrivacyTemplateUpdateParameters(c *Validator, p *path, v *AccessBudgetsPrivacyTemplateUpdateParameters) {
-	{
+	if !(v.BudgetParameters != nil) {
 		cp := p.child("budgetParameters")
-		if !(v.BudgetParameters != nil) {
-			c.missing(&cp)
-		} else {
-			validateBudgetParameters(c, &cp, v.BudgetParameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("budgetParameters")
+		validateBudgetParameters(c, &cp, v.BudgetParameters)
 	}
 }
 
@@ -114,21 +111,19 @@ func validateAdditionalAnalysesResourceArn(c *Validator, p *path, v string) {
 }
 
 func validateAggregateColumn(c *Validator, p *path, v *AggregateColumn) {
-	{
+	if !(v.ColumnNames != nil) {
 		cp := p.child("columnNames")
-		if !(v.ColumnNames != nil) {
-			c.missing(&cp)
-		} else {
-			validateAggregateColumnColumnNamesList(c, &cp, v.ColumnNames)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnNames")
+		validateAggregateColumnColumnNamesList(c, &cp, v.ColumnNames)
 	}
-	{
+	if !(v.Function != "") {
 		cp := p.child("function")
-		if !(v.Function != "") {
-			c.missing(&cp)
-		} else {
-			validateAggregateFunctionName(c, &cp, v.Function)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("function")
+		validateAggregateFunctionName(c, &cp, v.Function)
 	}
 }
 
@@ -149,29 +144,26 @@ func validateAggregateFunctionName(c *Validator, p *path, v AggregateFunctionNam
 }
 
 func validateAggregationConstraint(c *Validator, p *path, v *AggregationConstraint) {
-	{
+	if !(v.ColumnName != nil) {
 		cp := p.child("columnName")
-		if !(v.ColumnName != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleColumnName(c, &cp, *v.ColumnName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnName")
+		validateAnalysisRuleColumnName(c, &cp, *v.ColumnName)
 	}
-	{
+	if !(v.Minimum != nil) {
 		cp := p.child("minimum")
-		if !(v.Minimum != nil) {
-			c.missing(&cp)
-		} else {
-			validateAggregationConstraintMinimumInteger(c, &cp, *v.Minimum)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("minimum")
+		validateAggregationConstraintMinimumInteger(c, &cp, *v.Minimum)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateAggregationType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateAggregationType(c, &cp, v.Type)
 	}
 }
 
@@ -247,27 +239,23 @@ func validateAnalysisMethod(c *Validator, p *path, v AnalysisMethod) {
 }
 
 func validateAnalysisParameter(c *Validator, p *path, v *AnalysisParameter) {
-	{
+	if v.DefaultValue != nil {
 		cp := p.child("defaultValue")
-		if v.DefaultValue != nil {
-			validateParameterValue(c, &cp, *v.DefaultValue)
-		}
+		validateParameterValue(c, &cp, *v.DefaultValue)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateParameterName(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateParameterName(c, &cp, *v.Name)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateParameterType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateParameterType(c, &cp, v.Type)
 	}
 }
 
@@ -282,63 +270,52 @@ func validateAnalysisParameterList(c *Validator, p *path, v []AnalysisParameter)
 }
 
 func validateAnalysisRuleAggregation(c *Validator, p *path, v *AnalysisRuleAggregation) {
-	{
+	if v.AdditionalAnalyses != "" {
 		cp := p.child("additionalAnalyses")
-		if v.AdditionalAnalyses != "" {
-			validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
-		}
+		validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
 	}
-	{
+	if !(v.AggregateColumns != nil) {
 		cp := p.child("aggregateColumns")
-		if !(v.AggregateColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleAggregationAggregateColumnsList(c, &cp, v.AggregateColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("aggregateColumns")
+		validateAnalysisRuleAggregationAggregateColumnsList(c, &cp, v.AggregateColumns)
 	}
-	{
+	if v.AllowedJoinOperators != nil {
 		cp := p.child("allowedJoinOperators")
-		if v.AllowedJoinOperators != nil {
-			validateJoinOperatorsList(c, &cp, v.AllowedJoinOperators)
-		}
+		validateJoinOperatorsList(c, &cp, v.AllowedJoinOperators)
 	}
-	{
+	if !(v.DimensionColumns != nil) {
 		cp := p.child("dimensionColumns")
-		if !(v.DimensionColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleColumnList(c, &cp, v.DimensionColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("dimensionColumns")
+		validateAnalysisRuleColumnList(c, &cp, v.DimensionColumns)
 	}
-	{
+	if !(v.JoinColumns != nil) {
 		cp := p.child("joinColumns")
-		if !(v.JoinColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleColumnList(c, &cp, v.JoinColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("joinColumns")
+		validateAnalysisRuleColumnList(c, &cp, v.JoinColumns)
 	}
-	{
+	if v.JoinRequired != "" {
 		cp := p.child("joinRequired")
-		if v.JoinRequired != "" {
-			validateJoinRequiredOption(c, &cp, v.JoinRequired)
-		}
+		validateJoinRequiredOption(c, &cp, v.JoinRequired)
 	}
-	{
+	if !(v.OutputConstraints != nil) {
 		cp := p.child("outputConstraints")
-		if !(v.OutputConstraints != nil) {
-			c.missing(&cp)
-		} else {
-			validateAggregationConstraints(c, &cp, v.OutputConstraints)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("outputConstraints")
+		validateAggregationConstraints(c, &cp, v.OutputConstraints)
 	}
-	{
+	if !(v.ScalarFunctions != nil) {
 		cp := p.child("scalarFunctions")
-		if !(v.ScalarFunctions != nil) {
-			c.missing(&cp)
-		} else {
-			validateScalarFunctionsList(c, &cp, v.ScalarFunctions)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("scalarFunctions")
+		validateScalarFunctionsList(c, &cp, v.ScalarFunctions)
 	}
 }
 
@@ -372,37 +349,28 @@ func validateAnalysisRuleColumnName(c *Validator, p *path, v string) {
 }
 
 func validateAnalysisRuleCustom(c *Validator, p *path, v *AnalysisRuleCustom) {
-	{
+	if v.AdditionalAnalyses != "" {
 		cp := p.child("additionalAnalyses")
-		if v.AdditionalAnalyses != "" {
-			validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
-		}
+		validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
 	}
-	{
+	if !(v.AllowedAnalyses != nil) {
 		cp := p.child("allowedAnalyses")
-		if !(v.AllowedAnalyses != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleCustomAllowedAnalysesList(c, &cp, v.AllowedAnalyses)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("allowedAnalyses")
+		validateAnalysisRuleCustomAllowedAnalysesList(c, &cp, v.AllowedAnalyses)
 	}
-	{
+	if v.AllowedAnalysisProviders != nil {
 		cp := p.child("allowedAnalysisProviders")
-		if v.AllowedAnalysisProviders != nil {
-			validateAnalysisRuleCustomAllowedAnalysisProvidersList(c, &cp, v.AllowedAnalysisProviders)
-		}
+		validateAnalysisRuleCustomAllowedAnalysisProvidersList(c, &cp, v.AllowedAnalysisProviders)
 	}
-	{
+	if v.DifferentialPrivacy != nil {
 		cp := p.child("differentialPrivacy")
-		if v.DifferentialPrivacy != nil {
-			validateDifferentialPrivacyConfiguration(c, &cp, v.DifferentialPrivacy)
-		}
+		validateDifferentialPrivacyConfiguration(c, &cp, v.DifferentialPrivacy)
 	}
-	{
+	if v.DisallowedOutputColumns != nil {
 		cp := p.child("disallowedOutputColumns")
-		if v.DisallowedOutputColumns != nil {
-			validateAnalysisRuleColumnList(c, &cp, v.DisallowedOutputColumns)
-		}
+		validateAnalysisRuleColumnList(c, &cp, v.DisallowedOutputColumns)
 	}
 }
 
@@ -421,33 +389,27 @@ func validateAnalysisRuleCustomAllowedAnalysisProvidersList(c *Validator, p *pat
 }
 
 func validateAnalysisRuleList(c *Validator, p *path, v *AnalysisRuleList) {
-	{
+	if v.AdditionalAnalyses != "" {
 		cp := p.child("additionalAnalyses")
-		if v.AdditionalAnalyses != "" {
-			validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
-		}
+		validateAdditionalAnalyses(c, &cp, v.AdditionalAnalyses)
 	}
-	{
+	if v.AllowedJoinOperators != nil {
 		cp := p.child("allowedJoinOperators")
-		if v.AllowedJoinOperators != nil {
-			validateJoinOperatorsList(c, &cp, v.AllowedJoinOperators)
-		}
+		validateJoinOperatorsList(c, &cp, v.AllowedJoinOperators)
 	}
-	{
+	if !(v.JoinColumns != nil) {
 		cp := p.child("joinColumns")
-		if !(v.JoinColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleListJoinColumnsList(c, &cp, v.JoinColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("joinColumns")
+		validateAnalysisRuleListJoinColumnsList(c, &cp, v.JoinColumns)
 	}
-	{
+	if !(v.ListColumns != nil) {
 		cp := p.child("listColumns")
-		if !(v.ListColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleColumnList(c, &cp, v.ListColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("listColumns")
+		validateAnalysisRuleColumnList(c, &cp, v.ListColumns)
 	}
 }
 
@@ -468,26 +430,20 @@ func validateAnalysisRuleType(c *Validator, p *path, v AnalysisRuleType) {
 }
 
 func validateAnalysisSchema(c *Validator, p *path, v *AnalysisSchema) {
-	{
+	if v.ReferencedTables != nil {
 		cp := p.child("referencedTables")
-		if v.ReferencedTables != nil {
-			validateQueryTables(c, &cp, v.ReferencedTables)
-		}
+		validateQueryTables(c, &cp, v.ReferencedTables)
 	}
 }
 
 func validateAnalysisSource(c *Validator, p *path, v *AnalysisSource) {
-	{
+	if v.Artifacts != nil {
 		cp := p.child("artifacts")
-		if v.Artifacts != nil {
-			validateAnalysisTemplateArtifacts(c, &cp, v.Artifacts)
-		}
+		validateAnalysisTemplateArtifacts(c, &cp, v.Artifacts)
 	}
-	{
+	if v.Text != nil {
 		cp := p.child("text")
-		if v.Text != nil {
-			validateAnalysisTemplateText(c, &cp, *v.Text)
-		}
+		validateAnalysisTemplateText(c, &cp, *v.Text)
 	}
 	n := 0
 	if v.Artifacts != nil {
@@ -533,13 +489,12 @@ func validateAnalysisTemplateArnOrQueryWildcard(c *Validator, p *path, v string)
 }
 
 func validateAnalysisTemplateArtifact(c *Validator, p *path, v *AnalysisTemplateArtifact) {
-	{
+	if !(v.Location != nil) {
 		cp := p.child("location")
-		if !(v.Location != nil) {
-			c.missing(&cp)
-		} else {
-			validateS3Location(c, &cp, v.Location)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("location")
+		validateS3Location(c, &cp, v.Location)
 	}
 }
 
@@ -557,27 +512,23 @@ func validateAnalysisTemplateArtifactList(c *Validator, p *path, v []AnalysisTem
 }
 
 func validateAnalysisTemplateArtifacts(c *Validator, p *path, v *AnalysisTemplateArtifacts) {
-	{
+	if v.AdditionalArtifacts != nil {
 		cp := p.child("additionalArtifacts")
-		if v.AdditionalArtifacts != nil {
-			validateAnalysisTemplateArtifactList(c, &cp, v.AdditionalArtifacts)
-		}
+		validateAnalysisTemplateArtifactList(c, &cp, v.AdditionalArtifacts)
 	}
-	{
+	if !(v.EntryPoint != nil) {
 		cp := p.child("entryPoint")
-		if !(v.EntryPoint != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateArtifact(c, &cp, v.EntryPoint)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("entryPoint")
+		validateAnalysisTemplateArtifact(c, &cp, v.EntryPoint)
 	}
-	{
+	if !(v.RoleArn != nil) {
 		cp := p.child("roleArn")
-		if !(v.RoleArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateRoleArn(c, &cp, *v.RoleArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("roleArn")
+		validateRoleArn(c, &cp, *v.RoleArn)
 	}
 }
 
@@ -648,47 +599,38 @@ func validateAthenaTableName(c *Validator, p *path, v string) {
 }
 
 func validateAthenaTableReference(c *Validator, p *path, v *AthenaTableReference) {
-	{
+	if v.CatalogName != nil {
 		cp := p.child("catalogName")
-		if v.CatalogName != nil {
-			validateAthenaCatalogName(c, &cp, *v.CatalogName)
-		}
+		validateAthenaCatalogName(c, &cp, *v.CatalogName)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("databaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateAthenaDatabaseName(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("databaseName")
+		validateAthenaDatabaseName(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.OutputLocation != nil {
 		cp := p.child("outputLocation")
-		if v.OutputLocation != nil {
-			validateAthenaOutputLocation(c, &cp, *v.OutputLocation)
-		}
+		validateAthenaOutputLocation(c, &cp, *v.OutputLocation)
 	}
-	{
+	if v.Region != "" {
 		cp := p.child("region")
-		if v.Region != "" {
-			validateCommercialRegion(c, &cp, v.Region)
-		}
+		validateCommercialRegion(c, &cp, v.Region)
 	}
-	{
+	if !(v.TableName != nil) {
 		cp := p.child("tableName")
-		if !(v.TableName != nil) {
-			c.missing(&cp)
-		} else {
-			validateAthenaTableName(c, &cp, *v.TableName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tableName")
+		validateAthenaTableName(c, &cp, *v.TableName)
 	}
-	{
+	if !(v.WorkGroup != nil) {
 		cp := p.child("workGroup")
-		if !(v.WorkGroup != nil) {
-			c.missing(&cp)
-		} else {
-			validateAthenaWorkGroup(c, &cp, *v.WorkGroup)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("workGroup")
+		validateAthenaWorkGroup(c, &cp, *v.WorkGroup)
 	}
 }
 
@@ -724,59 +666,53 @@ func validateAutoRefreshMode(c *Validator, p *path, v AutoRefreshMode) {
 }
 
 func validateBatchGetCollaborationAnalysisTemplateInput(c *Validator, p *path, v *BatchGetCollaborationAnalysisTemplateInput) {
-	{
+	if !(v.AnalysisTemplateArns != nil) {
 		cp := p.child("analysisTemplateArns")
-		if !(v.AnalysisTemplateArns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateArnList(c, &cp, v.AnalysisTemplateArns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateArns")
+		validateAnalysisTemplateArnList(c, &cp, v.AnalysisTemplateArns)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateBatchGetSchemaAnalysisRuleInput(c *Validator, p *path, v *BatchGetSchemaAnalysisRuleInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.SchemaAnalysisRuleRequests != nil) {
 		cp := p.child("schemaAnalysisRuleRequests")
-		if !(v.SchemaAnalysisRuleRequests != nil) {
-			c.missing(&cp)
-		} else {
-			validateSchemaAnalysisRuleRequestList(c, &cp, v.SchemaAnalysisRuleRequests)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("schemaAnalysisRuleRequests")
+		validateSchemaAnalysisRuleRequestList(c, &cp, v.SchemaAnalysisRuleRequests)
 	}
 }
 
 func validateBatchGetSchemaInput(c *Validator, p *path, v *BatchGetSchemaInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.Names != nil) {
 		cp := p.child("names")
-		if !(v.Names != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAliasList(c, &cp, v.Names)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("names")
+		validateTableAliasList(c, &cp, v.Names)
 	}
 }
 
@@ -790,27 +726,23 @@ func validateBudget(c *Validator, p *path, v int32) {
 }
 
 func validateBudgetParameter(c *Validator, p *path, v *BudgetParameter) {
-	{
+	if v.AutoRefresh != "" {
 		cp := p.child("autoRefresh")
-		if v.AutoRefresh != "" {
-			validateAutoRefreshMode(c, &cp, v.AutoRefresh)
-		}
+		validateAutoRefreshMode(c, &cp, v.AutoRefresh)
 	}
-	{
+	if !(v.Budget != nil) {
 		cp := p.child("budget")
-		if !(v.Budget != nil) {
-			c.missing(&cp)
-		} else {
-			validateBudget(c, &cp, *v.Budget)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("budget")
+		validateBudget(c, &cp, *v.Budget)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateAccessBudgetType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateAccessBudgetType(c, &cp, v.Type)
 	}
 }
 
@@ -837,21 +769,19 @@ func validateBudgetedResourceArn(c *Validator, p *path, v string) {
 }
 
 func validateChangeInput(c *Validator, p *path, v *ChangeInput) {
-	{
+	if !(v.Specification != nil) {
 		cp := p.child("specification")
-		if !(v.Specification != nil) {
-			c.missing(&cp)
-		} else {
-			validateChangeSpecification(c, &cp, v.Specification)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("specification")
+		validateChangeSpecification(c, &cp, v.Specification)
 	}
-	{
+	if !(v.SpecificationType != "") {
 		cp := p.child("specificationType")
-		if !(v.SpecificationType != "") {
-			c.missing(&cp)
-		} else {
-			validateChangeSpecificationType(c, &cp, v.SpecificationType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("specificationType")
+		validateChangeSpecificationType(c, &cp, v.SpecificationType)
 	}
 }
 
@@ -881,17 +811,13 @@ func validateChangeRequestStatus(c *Validator, p *path, v ChangeRequestStatus) {
 }
 
 func validateChangeSpecification(c *Validator, p *path, v *ChangeSpecification) {
-	{
+	if v.Collaboration != nil {
 		cp := p.child("collaboration")
-		if v.Collaboration != nil {
-			validateCollaborationChangeSpecification(c, &cp, v.Collaboration)
-		}
+		validateCollaborationChangeSpecification(c, &cp, v.Collaboration)
 	}
-	{
+	if v.Member != nil {
 		cp := p.child("member")
-		if v.Member != nil {
-			validateMemberChangeSpecification(c, &cp, v.Member)
-		}
+		validateMemberChangeSpecification(c, &cp, v.Member)
 	}
 	n := 0
 	if v.Collaboration != nil {
@@ -930,11 +856,9 @@ func validateCollaborationChangeRequestIdentifier(c *Validator, p *path, v strin
 }
 
 func validateCollaborationChangeSpecification(c *Validator, p *path, v *CollaborationChangeSpecification) {
-	{
+	if v.AutoApprovedChangeTypes != nil {
 		cp := p.child("autoApprovedChangeTypes")
-		if v.AutoApprovedChangeTypes != nil {
-			validateAutoApprovedChangeTypeList(c, &cp, v.AutoApprovedChangeTypes)
-		}
+		validateAutoApprovedChangeTypeList(c, &cp, v.AutoApprovedChangeTypes)
 	}
 }
 
@@ -987,13 +911,12 @@ func validateCollaborationQueryLogStatus(c *Validator, p *path, v CollaborationQ
 }
 
 func validateColumnClassificationDetails(c *Validator, p *path, v *ColumnClassificationDetails) {
-	{
+	if !(v.ColumnMapping != nil) {
 		cp := p.child("columnMapping")
-		if !(v.ColumnMapping != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnMappingList(c, &cp, v.ColumnMapping)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnMapping")
+		validateColumnMappingList(c, &cp, v.ColumnMapping)
 	}
 }
 
@@ -1035,11 +958,9 @@ func validateCommercialRegion(c *Validator, p *path, v CommercialRegion) {
 }
 
 func validateComputeConfiguration(c *Validator, p *path, v *ComputeConfiguration) {
-	{
+	if v.Worker != nil {
 		cp := p.child("worker")
-		if v.Worker != nil {
-			validateWorkerComputeConfiguration(c, &cp, v.Worker)
-		}
+		validateWorkerComputeConfiguration(c, &cp, v.Worker)
 	}
 	n := 0
 	if v.Worker != nil {
@@ -1087,11 +1008,9 @@ func validateConfiguredAudienceModelAssociationName(c *Validator, p *path, v str
 }
 
 func validateConfiguredTableAnalysisRulePolicy(c *Validator, p *path, v *ConfiguredTableAnalysisRulePolicy) {
-	{
+	if v.V1 != nil {
 		cp := p.child("v1")
-		if v.V1 != nil {
-			validateConfiguredTableAnalysisRulePolicyV1(c, &cp, v.V1)
-		}
+		validateConfiguredTableAnalysisRulePolicyV1(c, &cp, v.V1)
 	}
 	n := 0
 	if v.V1 != nil {
@@ -1103,23 +1022,17 @@ func validateConfiguredTableAnalysisRulePolicy(c *Validator, p *path, v *Configu
 }
 
 func validateConfiguredTableAnalysisRulePolicyV1(c *Validator, p *path, v *ConfiguredTableAnalysisRulePolicyV1) {
-	{
+	if v.Aggregation != nil {
 		cp := p.child("aggregation")
-		if v.Aggregation != nil {
-			validateAnalysisRuleAggregation(c, &cp, v.Aggregation)
-		}
+		validateAnalysisRuleAggregation(c, &cp, v.Aggregation)
 	}
-	{
+	if v.Custom != nil {
 		cp := p.child("custom")
-		if v.Custom != nil {
-			validateAnalysisRuleCustom(c, &cp, v.Custom)
-		}
+		validateAnalysisRuleCustom(c, &cp, v.Custom)
 	}
-	{
+	if v.List != nil {
 		cp := p.child("list")
-		if v.List != nil {
-			validateAnalysisRuleList(c, &cp, v.List)
-		}
+		validateAnalysisRuleList(c, &cp, v.List)
 	}
 	n := 0
 	if v.Aggregation != nil {
@@ -1143,56 +1056,42 @@ func validateConfiguredTableAnalysisRuleType(c *Validator, p *path, v Configured
 }
 
 func validateConfiguredTableAssociationAnalysisRuleAggregation(c *Validator, p *path, v *ConfiguredTableAssociationAnalysisRuleAggregation) {
-	{
+	if v.AllowedAdditionalAnalyses != nil {
 		cp := p.child("allowedAdditionalAnalyses")
-		if v.AllowedAdditionalAnalyses != nil {
-			validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
-		}
+		validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
 	}
-	{
+	if v.AllowedResultReceivers != nil {
 		cp := p.child("allowedResultReceivers")
-		if v.AllowedResultReceivers != nil {
-			validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
-		}
+		validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
 	}
 }
 
 func validateConfiguredTableAssociationAnalysisRuleCustom(c *Validator, p *path, v *ConfiguredTableAssociationAnalysisRuleCustom) {
-	{
+	if v.AllowedAdditionalAnalyses != nil {
 		cp := p.child("allowedAdditionalAnalyses")
-		if v.AllowedAdditionalAnalyses != nil {
-			validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
-		}
+		validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
 	}
-	{
+	if v.AllowedResultReceivers != nil {
 		cp := p.child("allowedResultReceivers")
-		if v.AllowedResultReceivers != nil {
-			validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
-		}
+		validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
 	}
 }
 
 func validateConfiguredTableAssociationAnalysisRuleList(c *Validator, p *path, v *ConfiguredTableAssociationAnalysisRuleList) {
-	{
+	if v.AllowedAdditionalAnalyses != nil {
 		cp := p.child("allowedAdditionalAnalyses")
-		if v.AllowedAdditionalAnalyses != nil {
-			validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
-		}
+		validateAllowedAdditionalAnalyses(c, &cp, v.AllowedAdditionalAnalyses)
 	}
-	{
+	if v.AllowedResultReceivers != nil {
 		cp := p.child("allowedResultReceivers")
-		if v.AllowedResultReceivers != nil {
-			validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
-		}
+		validateAllowedResultReceivers(c, &cp, v.AllowedResultReceivers)
 	}
 }
 
 func validateConfiguredTableAssociationAnalysisRulePolicy(c *Validator, p *path, v *ConfiguredTableAssociationAnalysisRulePolicy) {
-	{
+	if v.V1 != nil {
 		cp := p.child("v1")
-		if v.V1 != nil {
-			validateConfiguredTableAssociationAnalysisRulePolicyV1(c, &cp, v.V1)
-		}
+		validateConfiguredTableAssociationAnalysisRulePolicyV1(c, &cp, v.V1)
 	}
 	n := 0
 	if v.V1 != nil {
@@ -1204,23 +1103,17 @@ func validateConfiguredTableAssociationAnalysisRulePolicy(c *Validator, p *path,
 }
 
 func validateConfiguredTableAssociationAnalysisRulePolicyV1(c *Validator, p *path, v *ConfiguredTableAssociationAnalysisRulePolicyV1) {
-	{
+	if v.Aggregation != nil {
 		cp := p.child("aggregation")
-		if v.Aggregation != nil {
-			validateConfiguredTableAssociationAnalysisRuleAggregation(c, &cp, v.Aggregation)
-		}
+		validateConfiguredTableAssociationAnalysisRuleAggregation(c, &cp, v.Aggregation)
 	}
-	{
+	if v.Custom != nil {
 		cp := p.child("custom")
-		if v.Custom != nil {
-			validateConfiguredTableAssociationAnalysisRuleCustom(c, &cp, v.Custom)
-		}
+		validateConfiguredTableAssociationAnalysisRuleCustom(c, &cp, v.Custom)
 	}
-	{
+	if v.List != nil {
 		cp := p.child("list")
-		if v.List != nil {
-			validateConfiguredTableAssociationAnalysisRuleList(c, &cp, v.List)
-		}
+		validateConfiguredTableAssociationAnalysisRuleList(c, &cp, v.List)
 	}
 	n := 0
 	if v.Aggregation != nil {
@@ -1268,576 +1161,465 @@ func validateConfiguredTableIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateCreateAnalysisTemplateInput(c *Validator, p *path, v *CreateAnalysisTemplateInput) {
-	{
+	if v.AnalysisParameters != nil {
 		cp := p.child("analysisParameters")
-		if v.AnalysisParameters != nil {
-			validateAnalysisParameterList(c, &cp, v.AnalysisParameters)
-		}
+		validateAnalysisParameterList(c, &cp, v.AnalysisParameters)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.ErrorMessageConfiguration != nil {
 		cp := p.child("errorMessageConfiguration")
-		if v.ErrorMessageConfiguration != nil {
-			validateErrorMessageConfiguration(c, &cp, v.ErrorMessageConfiguration)
-		}
+		validateErrorMessageConfiguration(c, &cp, v.ErrorMessageConfiguration)
 	}
-	{
+	if !(v.Format != "") {
 		cp := p.child("format")
-		if !(v.Format != "") {
-			c.missing(&cp)
-		} else {
-			validateAnalysisFormat(c, &cp, v.Format)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("format")
+		validateAnalysisFormat(c, &cp, v.Format)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateTableAlias(c, &cp, *v.Name)
 	}
-	{
+	if v.Schema != nil {
 		cp := p.child("schema")
-		if v.Schema != nil {
-			validateAnalysisSchema(c, &cp, v.Schema)
-		}
+		validateAnalysisSchema(c, &cp, v.Schema)
 	}
-	{
+	if !(v.Source != nil) {
 		cp := p.child("source")
-		if !(v.Source != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisSource(c, &cp, v.Source)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("source")
+		validateAnalysisSource(c, &cp, v.Source)
 	}
-	{
+	if v.SyntheticDataParameters != nil {
 		cp := p.child("syntheticDataParameters")
-		if v.SyntheticDataParameters != nil {
-			validateSyntheticDataParameters(c, &cp, v.SyntheticDataParameters)
-		}
+		validateSyntheticDataParameters(c, &cp, v.SyntheticDataParameters)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateCollaborationChangeRequestInput(c *Validator, p *path, v *CreateCollaborationChangeRequestInput) {
-	{
+	if !(v.Changes != nil) {
 		cp := p.child("changes")
-		if !(v.Changes != nil) {
-			c.missing(&cp)
-		} else {
-			validateChangeInputList(c, &cp, v.Changes)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("changes")
+		validateChangeInputList(c, &cp, v.Changes)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateCreateCollaborationInput(c *Validator, p *path, v *CreateCollaborationInput) {
-	{
+	if v.AllowedResultRegions != nil {
 		cp := p.child("allowedResultRegions")
-		if v.AllowedResultRegions != nil {
-			validateAllowedResultRegions(c, &cp, v.AllowedResultRegions)
-		}
+		validateAllowedResultRegions(c, &cp, v.AllowedResultRegions)
 	}
-	{
+	if v.AnalyticsEngine != "" {
 		cp := p.child("analyticsEngine")
-		if v.AnalyticsEngine != "" {
-			validateAnalyticsEngine(c, &cp, v.AnalyticsEngine)
-		}
+		validateAnalyticsEngine(c, &cp, v.AnalyticsEngine)
 	}
-	{
+	if v.AutoApprovedChangeRequestTypes != nil {
 		cp := p.child("autoApprovedChangeRequestTypes")
-		if v.AutoApprovedChangeRequestTypes != nil {
-			validateAutoApprovedChangeTypeList(c, &cp, v.AutoApprovedChangeRequestTypes)
-		}
+		validateAutoApprovedChangeTypeList(c, &cp, v.AutoApprovedChangeRequestTypes)
 	}
-	{
+	if !(v.CreatorDisplayName != nil) {
 		cp := p.child("creatorDisplayName")
-		if !(v.CreatorDisplayName != nil) {
-			c.missing(&cp)
-		} else {
-			validateDisplayName(c, &cp, *v.CreatorDisplayName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("creatorDisplayName")
+		validateDisplayName(c, &cp, *v.CreatorDisplayName)
 	}
-	{
+	if v.CreatorMLMemberAbilities != nil {
 		cp := p.child("creatorMLMemberAbilities")
-		if v.CreatorMLMemberAbilities != nil {
-			validateMLMemberAbilities(c, &cp, v.CreatorMLMemberAbilities)
-		}
+		validateMLMemberAbilities(c, &cp, v.CreatorMLMemberAbilities)
 	}
-	{
+	if !(v.CreatorMemberAbilities != nil) {
 		cp := p.child("creatorMemberAbilities")
-		if !(v.CreatorMemberAbilities != nil) {
-			c.missing(&cp)
-		} else {
-			validateMemberAbilities(c, &cp, v.CreatorMemberAbilities)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("creatorMemberAbilities")
+		validateMemberAbilities(c, &cp, v.CreatorMemberAbilities)
 	}
-	{
+	if v.CreatorPaymentConfiguration != nil {
 		cp := p.child("creatorPaymentConfiguration")
-		if v.CreatorPaymentConfiguration != nil {
-			validatePaymentConfiguration(c, &cp, v.CreatorPaymentConfiguration)
-		}
+		validatePaymentConfiguration(c, &cp, v.CreatorPaymentConfiguration)
 	}
-	{
+	if v.DataEncryptionMetadata != nil {
 		cp := p.child("dataEncryptionMetadata")
-		if v.DataEncryptionMetadata != nil {
-			validateDataEncryptionMetadata(c, &cp, v.DataEncryptionMetadata)
-		}
+		validateDataEncryptionMetadata(c, &cp, v.DataEncryptionMetadata)
 	}
-	{
+	if !(v.Description != nil) {
 		cp := p.child("description")
-		if !(v.Description != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationDescription(c, &cp, *v.Description)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("description")
+		validateCollaborationDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.JobLogStatus != "" {
 		cp := p.child("jobLogStatus")
-		if v.JobLogStatus != "" {
-			validateCollaborationJobLogStatus(c, &cp, v.JobLogStatus)
-		}
+		validateCollaborationJobLogStatus(c, &cp, v.JobLogStatus)
 	}
-	{
+	if !(v.Members != nil) {
 		cp := p.child("members")
-		if !(v.Members != nil) {
-			c.missing(&cp)
-		} else {
-			validateMemberList(c, &cp, v.Members)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("members")
+		validateMemberList(c, &cp, v.Members)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationName(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateCollaborationName(c, &cp, *v.Name)
 	}
-	{
+	if !(v.QueryLogStatus != "") {
 		cp := p.child("queryLogStatus")
-		if !(v.QueryLogStatus != "") {
-			c.missing(&cp)
-		} else {
-			validateCollaborationQueryLogStatus(c, &cp, v.QueryLogStatus)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("queryLogStatus")
+		validateCollaborationQueryLogStatus(c, &cp, v.QueryLogStatus)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateConfiguredAudienceModelAssociationInput(c *Validator, p *path, v *CreateConfiguredAudienceModelAssociationInput) {
-	{
+	if !(v.ConfiguredAudienceModelArn != nil) {
 		cp := p.child("configuredAudienceModelArn")
-		if !(v.ConfiguredAudienceModelArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelArn(c, &cp, *v.ConfiguredAudienceModelArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelArn")
+		validateConfiguredAudienceModelArn(c, &cp, *v.ConfiguredAudienceModelArn)
 	}
-	{
+	if !(v.ConfiguredAudienceModelAssociationName != nil) {
 		cp := p.child("configuredAudienceModelAssociationName")
-		if !(v.ConfiguredAudienceModelAssociationName != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelAssociationName(c, &cp, *v.ConfiguredAudienceModelAssociationName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelAssociationName")
+		validateConfiguredAudienceModelAssociationName(c, &cp, *v.ConfiguredAudienceModelAssociationName)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.ManageResourcePolicies != nil) {
 		cp := p.child("manageResourcePolicies")
-		if !(v.ManageResourcePolicies != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateConfiguredTableAnalysisRuleInput(c *Validator, p *path, v *CreateConfiguredTableAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRulePolicy != nil) {
 		cp := p.child("analysisRulePolicy")
-		if !(v.AnalysisRulePolicy != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRulePolicy")
+		validateConfiguredTableAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
 	}
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateCreateConfiguredTableAssociationAnalysisRuleInput(c *Validator, p *path, v *CreateConfiguredTableAssociationAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRulePolicy != nil) {
 		cp := p.child("analysisRulePolicy")
-		if !(v.AnalysisRulePolicy != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRulePolicy")
+		validateConfiguredTableAssociationAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
 	}
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateCreateConfiguredTableAssociationInput(c *Validator, p *path, v *CreateConfiguredTableAssociationInput) {
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateTableDescription(c, &cp, *v.Description)
-		}
+		validateTableDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateTableAlias(c, &cp, *v.Name)
 	}
-	{
+	if !(v.RoleArn != nil) {
 		cp := p.child("roleArn")
-		if !(v.RoleArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateRoleArn(c, &cp, *v.RoleArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("roleArn")
+		validateRoleArn(c, &cp, *v.RoleArn)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateConfiguredTableInput(c *Validator, p *path, v *CreateConfiguredTableInput) {
-	{
+	if !(v.AllowedColumns != nil) {
 		cp := p.child("allowedColumns")
-		if !(v.AllowedColumns != nil) {
-			c.missing(&cp)
-		} else {
-			validateAllowedColumnList(c, &cp, v.AllowedColumns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("allowedColumns")
+		validateAllowedColumnList(c, &cp, v.AllowedColumns)
 	}
-	{
+	if !(v.AnalysisMethod != "") {
 		cp := p.child("analysisMethod")
-		if !(v.AnalysisMethod != "") {
-			c.missing(&cp)
-		} else {
-			validateAnalysisMethod(c, &cp, v.AnalysisMethod)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisMethod")
+		validateAnalysisMethod(c, &cp, v.AnalysisMethod)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateTableDescription(c, &cp, *v.Description)
-		}
+		validateTableDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateDisplayName(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateDisplayName(c, &cp, *v.Name)
 	}
-	{
+	if v.SelectedAnalysisMethods != nil {
 		cp := p.child("selectedAnalysisMethods")
-		if v.SelectedAnalysisMethods != nil {
-			validateSelectedAnalysisMethods(c, &cp, v.SelectedAnalysisMethods)
-		}
+		validateSelectedAnalysisMethods(c, &cp, v.SelectedAnalysisMethods)
 	}
-	{
+	if !(v.TableReference != nil) {
 		cp := p.child("tableReference")
-		if !(v.TableReference != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableReference(c, &cp, v.TableReference)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tableReference")
+		validateTableReference(c, &cp, v.TableReference)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateIdMappingTableInput(c *Validator, p *path, v *CreateIdMappingTableInput) {
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.InputReferenceConfig != nil) {
 		cp := p.child("inputReferenceConfig")
-		if !(v.InputReferenceConfig != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdMappingTableInputReferenceConfig(c, &cp, v.InputReferenceConfig)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("inputReferenceConfig")
+		validateIdMappingTableInputReferenceConfig(c, &cp, v.InputReferenceConfig)
 	}
-	{
+	if v.KmsKeyArn != nil {
 		cp := p.child("kmsKeyArn")
-		if v.KmsKeyArn != nil {
-			validateKMSKeyArn(c, &cp, *v.KmsKeyArn)
-		}
+		validateKMSKeyArn(c, &cp, *v.KmsKeyArn)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateResourceAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateResourceAlias(c, &cp, *v.Name)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateIdNamespaceAssociationInput(c *Validator, p *path, v *CreateIdNamespaceAssociationInput) {
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.IdMappingConfig != nil {
 		cp := p.child("idMappingConfig")
-		if v.IdMappingConfig != nil {
-			validateIdMappingConfig(c, &cp, v.IdMappingConfig)
-		}
+		validateIdMappingConfig(c, &cp, v.IdMappingConfig)
 	}
-	{
+	if !(v.InputReferenceConfig != nil) {
 		cp := p.child("inputReferenceConfig")
-		if !(v.InputReferenceConfig != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationInputReferenceConfig(c, &cp, v.InputReferenceConfig)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("inputReferenceConfig")
+		validateIdNamespaceAssociationInputReferenceConfig(c, &cp, v.InputReferenceConfig)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateGenericResourceName(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateGenericResourceName(c, &cp, *v.Name)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateMembershipInput(c *Validator, p *path, v *CreateMembershipInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.DefaultJobResultConfiguration != nil {
 		cp := p.child("defaultJobResultConfiguration")
-		if v.DefaultJobResultConfiguration != nil {
-			validateMembershipProtectedJobResultConfiguration(c, &cp, v.DefaultJobResultConfiguration)
-		}
+		validateMembershipProtectedJobResultConfiguration(c, &cp, v.DefaultJobResultConfiguration)
 	}
-	{
+	if v.DefaultResultConfiguration != nil {
 		cp := p.child("defaultResultConfiguration")
-		if v.DefaultResultConfiguration != nil {
-			validateMembershipProtectedQueryResultConfiguration(c, &cp, v.DefaultResultConfiguration)
-		}
+		validateMembershipProtectedQueryResultConfiguration(c, &cp, v.DefaultResultConfiguration)
 	}
-	{
+	if v.JobLogStatus != "" {
 		cp := p.child("jobLogStatus")
-		if v.JobLogStatus != "" {
-			validateMembershipJobLogStatus(c, &cp, v.JobLogStatus)
-		}
+		validateMembershipJobLogStatus(c, &cp, v.JobLogStatus)
 	}
-	{
+	if v.PaymentConfiguration != nil {
 		cp := p.child("paymentConfiguration")
-		if v.PaymentConfiguration != nil {
-			validateMembershipPaymentConfiguration(c, &cp, v.PaymentConfiguration)
-		}
+		validateMembershipPaymentConfiguration(c, &cp, v.PaymentConfiguration)
 	}
-	{
+	if !(v.QueryLogStatus != "") {
 		cp := p.child("queryLogStatus")
-		if !(v.QueryLogStatus != "") {
-			c.missing(&cp)
-		} else {
-			validateMembershipQueryLogStatus(c, &cp, v.QueryLogStatus)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("queryLogStatus")
+		validateMembershipQueryLogStatus(c, &cp, v.QueryLogStatus)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreatePrivacyBudgetTemplateInput(c *Validator, p *path, v *CreatePrivacyBudgetTemplateInput) {
-	{
+	if v.AutoRefresh != "" {
 		cp := p.child("autoRefresh")
-		if v.AutoRefresh != "" {
-			validatePrivacyBudgetTemplateAutoRefresh(c, &cp, v.AutoRefresh)
-		}
+		validatePrivacyBudgetTemplateAutoRefresh(c, &cp, v.AutoRefresh)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Parameters != nil) {
 		cp := p.child("parameters")
-		if !(v.Parameters != nil) {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetTemplateParametersInput(c, &cp, v.Parameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("parameters")
+		validatePrivacyBudgetTemplateParametersInput(c, &cp, v.Parameters)
 	}
-	{
+	if !(v.PrivacyBudgetType != "") {
 		cp := p.child("privacyBudgetType")
-		if !(v.PrivacyBudgetType != "") {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetType")
+		validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("tags")
-		if v.Tags != nil {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
@@ -1858,252 +1640,221 @@ func validateCustomMLMemberAbility(c *Validator, p *path, v CustomMLMemberAbilit
 }
 
 func validateDataEncryptionMetadata(c *Validator, p *path, v *DataEncryptionMetadata) {
-	{
+	if !(v.AllowCleartext != nil) {
 		cp := p.child("allowCleartext")
-		if !(v.AllowCleartext != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.AllowDuplicates != nil) {
 		cp := p.child("allowDuplicates")
-		if !(v.AllowDuplicates != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.AllowJoinsOnColumnsWithDifferentNames != nil) {
 		cp := p.child("allowJoinsOnColumnsWithDifferentNames")
-		if !(v.AllowJoinsOnColumnsWithDifferentNames != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.PreserveNulls != nil) {
 		cp := p.child("preserveNulls")
-		if !(v.PreserveNulls != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateDeleteAnalysisTemplateInput(c *Validator, p *path, v *DeleteAnalysisTemplateInput) {
-	{
+	if !(v.AnalysisTemplateIdentifier != nil) {
 		cp := p.child("analysisTemplateIdentifier")
-		if !(v.AnalysisTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateIdentifier")
+		validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteCollaborationInput(c *Validator, p *path, v *DeleteCollaborationInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateDeleteConfiguredAudienceModelAssociationInput(c *Validator, p *path, v *DeleteConfiguredAudienceModelAssociationInput) {
-	{
+	if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
 		cp := p.child("configuredAudienceModelAssociationIdentifier")
-		if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelAssociationIdentifier")
+		validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteConfiguredTableAnalysisRuleInput(c *Validator, p *path, v *DeleteConfiguredTableAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateDeleteConfiguredTableAssociationAnalysisRuleInput(c *Validator, p *path, v *DeleteConfiguredTableAssociationAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteConfiguredTableAssociationInput(c *Validator, p *path, v *DeleteConfiguredTableAssociationInput) {
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteConfiguredTableInput(c *Validator, p *path, v *DeleteConfiguredTableInput) {
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateDeleteIdMappingTableInput(c *Validator, p *path, v *DeleteIdMappingTableInput) {
-	{
+	if !(v.IdMappingTableIdentifier != nil) {
 		cp := p.child("idMappingTableIdentifier")
-		if !(v.IdMappingTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateUUID(c, &cp, *v.IdMappingTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idMappingTableIdentifier")
+		validateUUID(c, &cp, *v.IdMappingTableIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteIdNamespaceAssociationInput(c *Validator, p *path, v *DeleteIdNamespaceAssociationInput) {
-	{
+	if !(v.IdNamespaceAssociationIdentifier != nil) {
 		cp := p.child("idNamespaceAssociationIdentifier")
-		if !(v.IdNamespaceAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idNamespaceAssociationIdentifier")
+		validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeleteMemberInput(c *Validator, p *path, v *DeleteMemberInput) {
-	{
+	if !(v.AccountId != nil) {
 		cp := p.child("accountId")
-		if !(v.AccountId != nil) {
-			c.missing(&cp)
-		} else {
-			validateAccountId(c, &cp, *v.AccountId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountId")
+		validateAccountId(c, &cp, *v.AccountId)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateDeleteMembershipInput(c *Validator, p *path, v *DeleteMembershipInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateDeletePrivacyBudgetTemplateInput(c *Validator, p *path, v *DeletePrivacyBudgetTemplateInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.PrivacyBudgetTemplateIdentifier != nil) {
 		cp := p.child("privacyBudgetTemplateIdentifier")
-		if !(v.PrivacyBudgetTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetTemplateIdentifier")
+		validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
 	}
 }
 
 func validateDifferentialPrivacyColumn(c *Validator, p *path, v *DifferentialPrivacyColumn) {
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnName(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateColumnName(c, &cp, *v.Name)
 	}
 }
 
@@ -2121,66 +1872,57 @@ func validateDifferentialPrivacyColumnList(c *Validator, p *path, v []Differenti
 }
 
 func validateDifferentialPrivacyConfiguration(c *Validator, p *path, v *DifferentialPrivacyConfiguration) {
-	{
+	if !(v.Columns != nil) {
 		cp := p.child("columns")
-		if !(v.Columns != nil) {
-			c.missing(&cp)
-		} else {
-			validateDifferentialPrivacyColumnList(c, &cp, v.Columns)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columns")
+		validateDifferentialPrivacyColumnList(c, &cp, v.Columns)
 	}
 }
 
 func validateDifferentialPrivacyPreviewParametersInput(c *Validator, p *path, v *DifferentialPrivacyPreviewParametersInput) {
-	{
+	if !(v.Epsilon != nil) {
 		cp := p.child("epsilon")
-		if !(v.Epsilon != nil) {
-			c.missing(&cp)
-		} else {
-			validateEpsilon(c, &cp, *v.Epsilon)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("epsilon")
+		validateEpsilon(c, &cp, *v.Epsilon)
 	}
-	{
+	if !(v.UsersNoisePerQuery != nil) {
 		cp := p.child("usersNoisePerQuery")
-		if !(v.UsersNoisePerQuery != nil) {
-			c.missing(&cp)
-		} else {
-			validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("usersNoisePerQuery")
+		validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
 	}
 }
 
 func validateDifferentialPrivacyTemplateParametersInput(c *Validator, p *path, v *DifferentialPrivacyTemplateParametersInput) {
-	{
+	if !(v.Epsilon != nil) {
 		cp := p.child("epsilon")
-		if !(v.Epsilon != nil) {
-			c.missing(&cp)
-		} else {
-			validateEpsilon(c, &cp, *v.Epsilon)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("epsilon")
+		validateEpsilon(c, &cp, *v.Epsilon)
 	}
-	{
+	if !(v.UsersNoisePerQuery != nil) {
 		cp := p.child("usersNoisePerQuery")
-		if !(v.UsersNoisePerQuery != nil) {
-			c.missing(&cp)
-		} else {
-			validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("usersNoisePerQuery")
+		validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
 	}
 }
 
 func validateDifferentialPrivacyTemplateUpdateParameters(c *Validator, p *path, v *DifferentialPrivacyTemplateUpdateParameters) {
-	{
+	if v.Epsilon != nil {
 		cp := p.child("epsilon")
-		if v.Epsilon != nil {
-			validateEpsilon(c, &cp, *v.Epsilon)
-		}
+		validateEpsilon(c, &cp, *v.Epsilon)
 	}
-	{
+	if v.UsersNoisePerQuery != nil {
 		cp := p.child("usersNoisePerQuery")
-		if v.UsersNoisePerQuery != nil {
-			validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
-		}
+		validateUsersNoisePerQuery(c, &cp, *v.UsersNoisePerQuery)
 	}
 }
 
@@ -2206,13 +1948,12 @@ func validateEpsilon(c *Validator, p *path, v int32) {
 }
 
 func validateErrorMessageConfiguration(c *Validator, p *path, v *ErrorMessageConfiguration) {
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateErrorMessageType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateErrorMessageType(c, &cp, v.Type)
 	}
 }
 
@@ -2241,374 +1982,335 @@ func validateGenericResourceName(c *Validator, p *path, v string) {
 }
 
 func validateGetAnalysisTemplateInput(c *Validator, p *path, v *GetAnalysisTemplateInput) {
-	{
+	if !(v.AnalysisTemplateIdentifier != nil) {
 		cp := p.child("analysisTemplateIdentifier")
-		if !(v.AnalysisTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateIdentifier")
+		validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetCollaborationAnalysisTemplateInput(c *Validator, p *path, v *GetCollaborationAnalysisTemplateInput) {
-	{
+	if !(v.AnalysisTemplateArn != nil) {
 		cp := p.child("analysisTemplateArn")
-		if !(v.AnalysisTemplateArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateArn")
+		validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateGetCollaborationChangeRequestInput(c *Validator, p *path, v *GetCollaborationChangeRequestInput) {
-	{
+	if !(v.ChangeRequestIdentifier != nil) {
 		cp := p.child("changeRequestIdentifier")
-		if !(v.ChangeRequestIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationChangeRequestIdentifier(c, &cp, *v.ChangeRequestIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("changeRequestIdentifier")
+		validateCollaborationChangeRequestIdentifier(c, &cp, *v.ChangeRequestIdentifier)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateGetCollaborationConfiguredAudienceModelAssociationInput(c *Validator, p *path, v *GetCollaborationConfiguredAudienceModelAssociationInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
 		cp := p.child("configuredAudienceModelAssociationIdentifier")
-		if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelAssociationIdentifier")
+		validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
 	}
 }
 
 func validateGetCollaborationIdNamespaceAssociationInput(c *Validator, p *path, v *GetCollaborationIdNamespaceAssociationInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.IdNamespaceAssociationIdentifier != nil) {
 		cp := p.child("idNamespaceAssociationIdentifier")
-		if !(v.IdNamespaceAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idNamespaceAssociationIdentifier")
+		validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
 	}
 }
 
 func validateGetCollaborationInput(c *Validator, p *path, v *GetCollaborationInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateGetCollaborationPrivacyBudgetTemplateInput(c *Validator, p *path, v *GetCollaborationPrivacyBudgetTemplateInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.PrivacyBudgetTemplateIdentifier != nil) {
 		cp := p.child("privacyBudgetTemplateIdentifier")
-		if !(v.PrivacyBudgetTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetTemplateIdentifier")
+		validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
 	}
 }
 
 func validateGetConfiguredAudienceModelAssociationInput(c *Validator, p *path, v *GetConfiguredAudienceModelAssociationInput) {
-	{
+	if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
 		cp := p.child("configuredAudienceModelAssociationIdentifier")
-		if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelAssociationIdentifier")
+		validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetConfiguredTableAnalysisRuleInput(c *Validator, p *path, v *GetConfiguredTableAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateGetConfiguredTableAssociationAnalysisRuleInput(c *Validator, p *path, v *GetConfiguredTableAssociationAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetConfiguredTableAssociationInput(c *Validator, p *path, v *GetConfiguredTableAssociationInput) {
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetConfiguredTableInput(c *Validator, p *path, v *GetConfiguredTableInput) {
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateGetIdMappingTableInput(c *Validator, p *path, v *GetIdMappingTableInput) {
-	{
+	if !(v.IdMappingTableIdentifier != nil) {
 		cp := p.child("idMappingTableIdentifier")
-		if !(v.IdMappingTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateUUID(c, &cp, *v.IdMappingTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idMappingTableIdentifier")
+		validateUUID(c, &cp, *v.IdMappingTableIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetIdNamespaceAssociationInput(c *Validator, p *path, v *GetIdNamespaceAssociationInput) {
-	{
+	if !(v.IdNamespaceAssociationIdentifier != nil) {
 		cp := p.child("idNamespaceAssociationIdentifier")
-		if !(v.IdNamespaceAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idNamespaceAssociationIdentifier")
+		validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetMembershipInput(c *Validator, p *path, v *GetMembershipInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateGetPrivacyBudgetTemplateInput(c *Validator, p *path, v *GetPrivacyBudgetTemplateInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.PrivacyBudgetTemplateIdentifier != nil) {
 		cp := p.child("privacyBudgetTemplateIdentifier")
-		if !(v.PrivacyBudgetTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetTemplateIdentifier")
+		validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
 	}
 }
 
 func validateGetProtectedJobInput(c *Validator, p *path, v *GetProtectedJobInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.ProtectedJobIdentifier != nil) {
 		cp := p.child("protectedJobIdentifier")
-		if !(v.ProtectedJobIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobIdentifier(c, &cp, *v.ProtectedJobIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("protectedJobIdentifier")
+		validateProtectedJobIdentifier(c, &cp, *v.ProtectedJobIdentifier)
 	}
 }
 
 func validateGetProtectedQueryInput(c *Validator, p *path, v *GetProtectedQueryInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.ProtectedQueryIdentifier != nil) {
 		cp := p.child("protectedQueryIdentifier")
-		if !(v.ProtectedQueryIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryIdentifier(c, &cp, *v.ProtectedQueryIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("protectedQueryIdentifier")
+		validateProtectedQueryIdentifier(c, &cp, *v.ProtectedQueryIdentifier)
 	}
 }
 
 func validateGetSchemaAnalysisRuleInput(c *Validator, p *path, v *GetSchemaAnalysisRuleInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateTableAlias(c, &cp, *v.Name)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateAnalysisRuleType(c, &cp, v.Type)
 	}
 }
 
 func validateGetSchemaInput(c *Validator, p *path, v *GetSchemaInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateTableAlias(c, &cp, *v.Name)
 	}
 }
 
@@ -2631,36 +2333,30 @@ func validateGlueTableName(c *Validator, p *path, v string) {
 }
 
 func validateGlueTableReference(c *Validator, p *path, v *GlueTableReference) {
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("databaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateGlueDatabaseName(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("databaseName")
+		validateGlueDatabaseName(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Region != "" {
 		cp := p.child("region")
-		if v.Region != "" {
-			validateCommercialRegion(c, &cp, v.Region)
-		}
+		validateCommercialRegion(c, &cp, v.Region)
 	}
-	{
+	if !(v.TableName != nil) {
 		cp := p.child("tableName")
-		if !(v.TableName != nil) {
-			c.missing(&cp)
-		} else {
-			validateGlueTableName(c, &cp, *v.TableName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tableName")
+		validateGlueTableName(c, &cp, *v.TableName)
 	}
 }
 
 func validateIdMappingConfig(c *Validator, p *path, v *IdMappingConfig) {
-	{
+	if !(v.AllowUseAsDimensionColumn != nil) {
 		cp := p.child("allowUseAsDimensionColumn")
-		if !(v.AllowUseAsDimensionColumn != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -2677,19 +2373,16 @@ func validateIdMappingTableInputReferenceArn(c *Validator, p *path, v string) {
 }
 
 func validateIdMappingTableInputReferenceConfig(c *Validator, p *path, v *IdMappingTableInputReferenceConfig) {
-	{
+	if !(v.InputReferenceArn != nil) {
 		cp := p.child("inputReferenceArn")
-		if !(v.InputReferenceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdMappingTableInputReferenceArn(c, &cp, *v.InputReferenceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("inputReferenceArn")
+		validateIdMappingTableInputReferenceArn(c, &cp, *v.InputReferenceArn)
 	}
-	{
+	if !(v.ManageResourcePolicies != nil) {
 		cp := p.child("manageResourcePolicies")
-		if !(v.ManageResourcePolicies != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -2715,28 +2408,23 @@ func validateIdNamespaceAssociationInputReferenceArn(c *Validator, p *path, v st
 }
 
 func validateIdNamespaceAssociationInputReferenceConfig(c *Validator, p *path, v *IdNamespaceAssociationInputReferenceConfig) {
-	{
+	if !(v.InputReferenceArn != nil) {
 		cp := p.child("inputReferenceArn")
-		if !(v.InputReferenceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationInputReferenceArn(c, &cp, *v.InputReferenceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("inputReferenceArn")
+		validateIdNamespaceAssociationInputReferenceArn(c, &cp, *v.InputReferenceArn)
 	}
-	{
+	if !(v.ManageResourcePolicies != nil) {
 		cp := p.child("manageResourcePolicies")
-		if !(v.ManageResourcePolicies != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateJobComputePaymentConfig(c *Validator, p *path, v *JobComputePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -2817,572 +2505,446 @@ func validateKeyPrefix(c *Validator, p *path, v string) {
 }
 
 func validateListAnalysisTemplatesInput(c *Validator, p *path, v *ListAnalysisTemplatesInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListCollaborationAnalysisTemplatesInput(c *Validator, p *path, v *ListCollaborationAnalysisTemplatesInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListCollaborationChangeRequestsInput(c *Validator, p *path, v *ListCollaborationChangeRequestsInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if v.Status != "" {
 		cp := p.child("status")
-		if v.Status != "" {
-			validateChangeRequestStatus(c, &cp, v.Status)
-		}
+		validateChangeRequestStatus(c, &cp, v.Status)
 	}
 }
 
 func validateListCollaborationConfiguredAudienceModelAssociationsInput(c *Validator, p *path, v *ListCollaborationConfiguredAudienceModelAssociationsInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListCollaborationIdNamespaceAssociationsInput(c *Validator, p *path, v *ListCollaborationIdNamespaceAssociationsInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListCollaborationPrivacyBudgetTemplatesInput(c *Validator, p *path, v *ListCollaborationPrivacyBudgetTemplatesInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListCollaborationPrivacyBudgetsInput(c *Validator, p *path, v *ListCollaborationPrivacyBudgetsInput) {
-	{
+	if v.AccessBudgetResourceArn != nil {
 		cp := p.child("accessBudgetResourceArn")
-		if v.AccessBudgetResourceArn != nil {
-			validateBudgetedResourceArn(c, &cp, *v.AccessBudgetResourceArn)
-		}
+		validateBudgetedResourceArn(c, &cp, *v.AccessBudgetResourceArn)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if !(v.PrivacyBudgetType != "") {
 		cp := p.child("privacyBudgetType")
-		if !(v.PrivacyBudgetType != "") {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetType")
+		validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
 	}
 }
 
 func validateListCollaborationsInput(c *Validator, p *path, v *ListCollaborationsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.MemberStatus != "" {
 		cp := p.child("memberStatus")
-		if v.MemberStatus != "" {
-			validateFilterableMemberStatus(c, &cp, v.MemberStatus)
-		}
+		validateFilterableMemberStatus(c, &cp, v.MemberStatus)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListConfiguredAudienceModelAssociationsInput(c *Validator, p *path, v *ListConfiguredAudienceModelAssociationsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListConfiguredTableAssociationsInput(c *Validator, p *path, v *ListConfiguredTableAssociationsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListConfiguredTablesInput(c *Validator, p *path, v *ListConfiguredTablesInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListIdMappingTablesInput(c *Validator, p *path, v *ListIdMappingTablesInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListIdNamespaceAssociationsInput(c *Validator, p *path, v *ListIdNamespaceAssociationsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListMembersInput(c *Validator, p *path, v *ListMembersInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListMembershipsInput(c *Validator, p *path, v *ListMembershipsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if v.Status != "" {
 		cp := p.child("status")
-		if v.Status != "" {
-			validateMembershipStatus(c, &cp, v.Status)
-		}
+		validateMembershipStatus(c, &cp, v.Status)
 	}
 }
 
 func validateListPrivacyBudgetTemplatesInput(c *Validator, p *path, v *ListPrivacyBudgetTemplatesInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
 }
 
 func validateListPrivacyBudgetsInput(c *Validator, p *path, v *ListPrivacyBudgetsInput) {
-	{
+	if v.AccessBudgetResourceArn != nil {
 		cp := p.child("accessBudgetResourceArn")
-		if v.AccessBudgetResourceArn != nil {
-			validateBudgetedResourceArn(c, &cp, *v.AccessBudgetResourceArn)
-		}
+		validateBudgetedResourceArn(c, &cp, *v.AccessBudgetResourceArn)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if !(v.PrivacyBudgetType != "") {
 		cp := p.child("privacyBudgetType")
-		if !(v.PrivacyBudgetType != "") {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetType")
+		validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
 	}
 }
 
 func validateListProtectedJobsInput(c *Validator, p *path, v *ListProtectedJobsInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if v.Status != "" {
 		cp := p.child("status")
-		if v.Status != "" {
-			validateProtectedJobStatus(c, &cp, v.Status)
-		}
+		validateProtectedJobStatus(c, &cp, v.Status)
 	}
 }
 
 func validateListProtectedQueriesInput(c *Validator, p *path, v *ListProtectedQueriesInput) {
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if v.Status != "" {
 		cp := p.child("status")
-		if v.Status != "" {
-			validateProtectedQueryStatus(c, &cp, v.Status)
-		}
+		validateProtectedQueryStatus(c, &cp, v.Status)
 	}
 }
 
 func validateListSchemasInput(c *Validator, p *path, v *ListSchemasInput) {
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("maxResults")
-		if v.MaxResults != nil {
-			validateMaxResults(c, &cp, *v.MaxResults)
-		}
+		validateMaxResults(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.NextToken != nil {
 		cp := p.child("nextToken")
-		if v.NextToken != nil {
-			validatePaginationToken(c, &cp, *v.NextToken)
-		}
+		validatePaginationToken(c, &cp, *v.NextToken)
 	}
-	{
+	if v.SchemaType != "" {
 		cp := p.child("schemaType")
-		if v.SchemaType != "" {
-			validateSchemaType(c, &cp, v.SchemaType)
-		}
+		validateSchemaType(c, &cp, v.SchemaType)
 	}
 }
 
 func validateListTagsForResourceInput(c *Validator, p *path, v *ListTagsForResourceInput) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("resourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateCleanroomsArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("resourceArn")
+		validateCleanroomsArn(c, &cp, *v.ResourceArn)
 	}
 }
 
 func validateMLMemberAbilities(c *Validator, p *path, v *MLMemberAbilities) {
-	{
+	if !(v.CustomMLMemberAbilities != nil) {
 		cp := p.child("customMLMemberAbilities")
-		if !(v.CustomMLMemberAbilities != nil) {
-			c.missing(&cp)
-		} else {
-			validateCustomMLMemberAbilities(c, &cp, v.CustomMLMemberAbilities)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("customMLMemberAbilities")
+		validateCustomMLMemberAbilities(c, &cp, v.CustomMLMemberAbilities)
 	}
 }
 
 func validateMLPaymentConfig(c *Validator, p *path, v *MLPaymentConfig) {
-	{
+	if v.ModelInference != nil {
 		cp := p.child("modelInference")
-		if v.ModelInference != nil {
-			validateModelInferencePaymentConfig(c, &cp, v.ModelInference)
-		}
+		validateModelInferencePaymentConfig(c, &cp, v.ModelInference)
 	}
-	{
+	if v.ModelTraining != nil {
 		cp := p.child("modelTraining")
-		if v.ModelTraining != nil {
-			validateModelTrainingPaymentConfig(c, &cp, v.ModelTraining)
-		}
+		validateModelTrainingPaymentConfig(c, &cp, v.ModelTraining)
 	}
-	{
+	if v.SyntheticDataGeneration != nil {
 		cp := p.child("syntheticDataGeneration")
-		if v.SyntheticDataGeneration != nil {
-			validateSyntheticDataGenerationPaymentConfig(c, &cp, v.SyntheticDataGeneration)
-		}
+		validateSyntheticDataGenerationPaymentConfig(c, &cp, v.SyntheticDataGeneration)
 	}
 }
 
 func validateMLSyntheticDataParameters(c *Validator, p *path, v *MLSyntheticDataParameters) {
-	{
+	if !(v.ColumnClassification != nil) {
 		cp := p.child("columnClassification")
-		if !(v.ColumnClassification != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnClassificationDetails(c, &cp, v.ColumnClassification)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnClassification")
+		validateColumnClassificationDetails(c, &cp, v.ColumnClassification)
 	}
-	{
+	if !(v.Epsilon != nil) {
 		cp := p.child("epsilon")
-		if !(v.Epsilon != nil) {
-			c.missing(&cp)
-		} else {
-			validateMLSyntheticDataParametersEpsilonDouble(c, &cp, *v.Epsilon)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("epsilon")
+		validateMLSyntheticDataParametersEpsilonDouble(c, &cp, *v.Epsilon)
 	}
-	{
+	if !(v.MaxMembershipInferenceAttackScore != nil) {
 		cp := p.child("maxMembershipInferenceAttackScore")
-		if !(v.MaxMembershipInferenceAttackScore != nil) {
-			c.missing(&cp)
-		} else {
-			validateMaxMembershipInferenceAttackScore(c, &cp, *v.MaxMembershipInferenceAttackScore)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("maxMembershipInferenceAttackScore")
+		validateMaxMembershipInferenceAttackScore(c, &cp, *v.MaxMembershipInferenceAttackScore)
 	}
 }
 
@@ -3427,39 +2989,31 @@ func validateMemberAbility(c *Validator, p *path, v MemberAbility) {
 }
 
 func validateMemberChangeSpecification(c *Validator, p *path, v *MemberChangeSpecification) {
-	{
+	if !(v.AccountId != nil) {
 		cp := p.child("accountId")
-		if !(v.AccountId != nil) {
-			c.missing(&cp)
-		} else {
-			validateAccountId(c, &cp, *v.AccountId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountId")
+		validateAccountId(c, &cp, *v.AccountId)
 	}
-	{
+	if v.DisplayName != nil {
 		cp := p.child("displayName")
-		if v.DisplayName != nil {
-			validateDisplayName(c, &cp, *v.DisplayName)
-		}
+		validateDisplayName(c, &cp, *v.DisplayName)
 	}
-	{
+	if !(v.MemberAbilities != nil) {
 		cp := p.child("memberAbilities")
-		if !(v.MemberAbilities != nil) {
-			c.missing(&cp)
-		} else {
-			validateMemberAbilities(c, &cp, v.MemberAbilities)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("memberAbilities")
+		validateMemberAbilities(c, &cp, v.MemberAbilities)
 	}
-	{
+	if v.MlMemberAbilities != nil {
 		cp := p.child("mlMemberAbilities")
-		if v.MlMemberAbilities != nil {
-			validateMLMemberAbilities(c, &cp, v.MlMemberAbilities)
-		}
+		validateMLMemberAbilities(c, &cp, v.MlMemberAbilities)
 	}
-	{
+	if v.PaymentConfiguration != nil {
 		cp := p.child("paymentConfiguration")
-		if v.PaymentConfiguration != nil {
-			validatePaymentConfiguration(c, &cp, v.PaymentConfiguration)
-		}
+		validatePaymentConfiguration(c, &cp, v.PaymentConfiguration)
 	}
 }
 
@@ -3471,41 +3025,34 @@ func validateMemberList(c *Validator, p *path, v []MemberSpecification) {
 }
 
 func validateMemberSpecification(c *Validator, p *path, v *MemberSpecification) {
-	{
+	if !(v.AccountId != nil) {
 		cp := p.child("accountId")
-		if !(v.AccountId != nil) {
-			c.missing(&cp)
-		} else {
-			validateAccountId(c, &cp, *v.AccountId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountId")
+		validateAccountId(c, &cp, *v.AccountId)
 	}
-	{
+	if !(v.DisplayName != nil) {
 		cp := p.child("displayName")
-		if !(v.DisplayName != nil) {
-			c.missing(&cp)
-		} else {
-			validateDisplayName(c, &cp, *v.DisplayName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("displayName")
+		validateDisplayName(c, &cp, *v.DisplayName)
 	}
-	{
+	if !(v.MemberAbilities != nil) {
 		cp := p.child("memberAbilities")
-		if !(v.MemberAbilities != nil) {
-			c.missing(&cp)
-		} else {
-			validateMemberAbilities(c, &cp, v.MemberAbilities)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("memberAbilities")
+		validateMemberAbilities(c, &cp, v.MemberAbilities)
 	}
-	{
+	if v.MlMemberAbilities != nil {
 		cp := p.child("mlMemberAbilities")
-		if v.MlMemberAbilities != nil {
-			validateMLMemberAbilities(c, &cp, v.MlMemberAbilities)
-		}
+		validateMLMemberAbilities(c, &cp, v.MlMemberAbilities)
 	}
-	{
+	if v.PaymentConfiguration != nil {
 		cp := p.child("paymentConfiguration")
-		if v.PaymentConfiguration != nil {
-			validatePaymentConfiguration(c, &cp, v.PaymentConfiguration)
-		}
+		validatePaymentConfiguration(c, &cp, v.PaymentConfiguration)
 	}
 }
 
@@ -3522,11 +3069,9 @@ func validateMembershipIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateMembershipJobComputePaymentConfig(c *Validator, p *path, v *MembershipJobComputePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -3537,73 +3082,56 @@ func validateMembershipJobLogStatus(c *Validator, p *path, v MembershipJobLogSta
 }
 
 func validateMembershipMLPaymentConfig(c *Validator, p *path, v *MembershipMLPaymentConfig) {
-	{
+	if v.ModelInference != nil {
 		cp := p.child("modelInference")
-		if v.ModelInference != nil {
-			validateMembershipModelInferencePaymentConfig(c, &cp, v.ModelInference)
-		}
+		validateMembershipModelInferencePaymentConfig(c, &cp, v.ModelInference)
 	}
-	{
+	if v.ModelTraining != nil {
 		cp := p.child("modelTraining")
-		if v.ModelTraining != nil {
-			validateMembershipModelTrainingPaymentConfig(c, &cp, v.ModelTraining)
-		}
+		validateMembershipModelTrainingPaymentConfig(c, &cp, v.ModelTraining)
 	}
-	{
+	if v.SyntheticDataGeneration != nil {
 		cp := p.child("syntheticDataGeneration")
-		if v.SyntheticDataGeneration != nil {
-			validateMembershipSyntheticDataGenerationPaymentConfig(c, &cp, v.SyntheticDataGeneration)
-		}
+		validateMembershipSyntheticDataGenerationPaymentConfig(c, &cp, v.SyntheticDataGeneration)
 	}
 }
 
 func validateMembershipModelInferencePaymentConfig(c *Validator, p *path, v *MembershipModelInferencePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateMembershipModelTrainingPaymentConfig(c *Validator, p *path, v *MembershipModelTrainingPaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateMembershipPaymentConfiguration(c *Validator, p *path, v *MembershipPaymentConfiguration) {
-	{
+	if v.JobCompute != nil {
 		cp := p.child("jobCompute")
-		if v.JobCompute != nil {
-			validateMembershipJobComputePaymentConfig(c, &cp, v.JobCompute)
-		}
+		validateMembershipJobComputePaymentConfig(c, &cp, v.JobCompute)
 	}
-	{
+	if v.MachineLearning != nil {
 		cp := p.child("machineLearning")
-		if v.MachineLearning != nil {
-			validateMembershipMLPaymentConfig(c, &cp, v.MachineLearning)
-		}
+		validateMembershipMLPaymentConfig(c, &cp, v.MachineLearning)
 	}
-	{
+	if !(v.QueryCompute != nil) {
 		cp := p.child("queryCompute")
-		if !(v.QueryCompute != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipQueryComputePaymentConfig(c, &cp, v.QueryCompute)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("queryCompute")
+		validateMembershipQueryComputePaymentConfig(c, &cp, v.QueryCompute)
 	}
 }
 
 func validateMembershipProtectedJobOutputConfiguration(c *Validator, p *path, v *MembershipProtectedJobOutputConfiguration) {
-	{
+	if v.S3 != nil {
 		cp := p.child("s3")
-		if v.S3 != nil {
-			validateProtectedJobS3OutputConfigurationInput(c, &cp, v.S3)
-		}
+		validateProtectedJobS3OutputConfigurationInput(c, &cp, v.S3)
 	}
 	n := 0
 	if v.S3 != nil {
@@ -3615,30 +3143,26 @@ func validateMembershipProtectedJobOutputConfiguration(c *Validator, p *path, v 
 }
 
 func validateMembershipProtectedJobResultConfiguration(c *Validator, p *path, v *MembershipProtectedJobResultConfiguration) {
-	{
+	if !(v.OutputConfiguration != nil) {
 		cp := p.child("outputConfiguration")
-		if !(v.OutputConfiguration != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipProtectedJobOutputConfiguration(c, &cp, v.OutputConfiguration)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("outputConfiguration")
+		validateMembershipProtectedJobOutputConfiguration(c, &cp, v.OutputConfiguration)
 	}
-	{
+	if !(v.RoleArn != nil) {
 		cp := p.child("roleArn")
-		if !(v.RoleArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateRoleArn(c, &cp, *v.RoleArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("roleArn")
+		validateRoleArn(c, &cp, *v.RoleArn)
 	}
 }
 
 func validateMembershipProtectedQueryOutputConfiguration(c *Validator, p *path, v *MembershipProtectedQueryOutputConfiguration) {
-	{
+	if v.S3 != nil {
 		cp := p.child("s3")
-		if v.S3 != nil {
-			validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
-		}
+		validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
 	}
 	n := 0
 	if v.S3 != nil {
@@ -3650,28 +3174,23 @@ func validateMembershipProtectedQueryOutputConfiguration(c *Validator, p *path, 
 }
 
 func validateMembershipProtectedQueryResultConfiguration(c *Validator, p *path, v *MembershipProtectedQueryResultConfiguration) {
-	{
+	if !(v.OutputConfiguration != nil) {
 		cp := p.child("outputConfiguration")
-		if !(v.OutputConfiguration != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipProtectedQueryOutputConfiguration(c, &cp, v.OutputConfiguration)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("outputConfiguration")
+		validateMembershipProtectedQueryOutputConfiguration(c, &cp, v.OutputConfiguration)
 	}
-	{
+	if v.RoleArn != nil {
 		cp := p.child("roleArn")
-		if v.RoleArn != nil {
-			validateRoleArn(c, &cp, *v.RoleArn)
-		}
+		validateRoleArn(c, &cp, *v.RoleArn)
 	}
 }
 
 func validateMembershipQueryComputePaymentConfig(c *Validator, p *path, v *MembershipQueryComputePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -3688,29 +3207,23 @@ func validateMembershipStatus(c *Validator, p *path, v MembershipStatus) {
 }
 
 func validateMembershipSyntheticDataGenerationPaymentConfig(c *Validator, p *path, v *MembershipSyntheticDataGenerationPaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateModelInferencePaymentConfig(c *Validator, p *path, v *ModelInferencePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateModelTrainingPaymentConfig(c *Validator, p *path, v *ModelTrainingPaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -3754,78 +3267,65 @@ func validateParameterValue(c *Validator, p *path, v string) {
 }
 
 func validatePaymentConfiguration(c *Validator, p *path, v *PaymentConfiguration) {
-	{
+	if v.JobCompute != nil {
 		cp := p.child("jobCompute")
-		if v.JobCompute != nil {
-			validateJobComputePaymentConfig(c, &cp, v.JobCompute)
-		}
+		validateJobComputePaymentConfig(c, &cp, v.JobCompute)
 	}
-	{
+	if v.MachineLearning != nil {
 		cp := p.child("machineLearning")
-		if v.MachineLearning != nil {
-			validateMLPaymentConfig(c, &cp, v.MachineLearning)
-		}
+		validateMLPaymentConfig(c, &cp, v.MachineLearning)
 	}
-	{
+	if !(v.QueryCompute != nil) {
 		cp := p.child("queryCompute")
-		if !(v.QueryCompute != nil) {
-			c.missing(&cp)
-		} else {
-			validateQueryComputePaymentConfig(c, &cp, v.QueryCompute)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("queryCompute")
+		validateQueryComputePaymentConfig(c, &cp, v.QueryCompute)
 	}
 }
 
 func validatePopulateIdMappingTableInput(c *Validator, p *path, v *PopulateIdMappingTableInput) {
-	{
+	if !(v.IdMappingTableIdentifier != nil) {
 		cp := p.child("idMappingTableIdentifier")
-		if !(v.IdMappingTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateUUID(c, &cp, *v.IdMappingTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idMappingTableIdentifier")
+		validateUUID(c, &cp, *v.IdMappingTableIdentifier)
 	}
-	{
+	if v.JobType != "" {
 		cp := p.child("jobType")
-		if v.JobType != "" {
-			validateJobType(c, &cp, v.JobType)
-		}
+		validateJobType(c, &cp, v.JobType)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validatePreviewPrivacyImpactInput(c *Validator, p *path, v *PreviewPrivacyImpactInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.Parameters != nil) {
 		cp := p.child("parameters")
-		if !(v.Parameters != nil) {
-			c.missing(&cp)
-		} else {
-			validatePreviewPrivacyImpactParametersInput(c, &cp, v.Parameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("parameters")
+		validatePreviewPrivacyImpactParametersInput(c, &cp, v.Parameters)
 	}
 }
 
 func validatePreviewPrivacyImpactParametersInput(c *Validator, p *path, v *PreviewPrivacyImpactParametersInput) {
-	{
+	if v.DifferentialPrivacy != nil {
 		cp := p.child("differentialPrivacy")
-		if v.DifferentialPrivacy != nil {
-			validateDifferentialPrivacyPreviewParametersInput(c, &cp, v.DifferentialPrivacy)
-		}
+		validateDifferentialPrivacyPreviewParametersInput(c, &cp, v.DifferentialPrivacy)
 	}
 	n := 0
 	if v.DifferentialPrivacy != nil {
@@ -3855,17 +3355,13 @@ func validatePrivacyBudgetTemplateIdentifier(c *Validator, p *path, v string) {
 }
 
 func validatePrivacyBudgetTemplateParametersInput(c *Validator, p *path, v *PrivacyBudgetTemplateParametersInput) {
-	{
+	if v.AccessBudget != nil {
 		cp := p.child("accessBudget")
-		if v.AccessBudget != nil {
-			validateAccessBudgetsPrivacyTemplateParametersInput(c, &cp, v.AccessBudget)
-		}
+		validateAccessBudgetsPrivacyTemplateParametersInput(c, &cp, v.AccessBudget)
 	}
-	{
+	if v.DifferentialPrivacy != nil {
 		cp := p.child("differentialPrivacy")
-		if v.DifferentialPrivacy != nil {
-			validateDifferentialPrivacyTemplateParametersInput(c, &cp, v.DifferentialPrivacy)
-		}
+		validateDifferentialPrivacyTemplateParametersInput(c, &cp, v.DifferentialPrivacy)
 	}
 	n := 0
 	if v.AccessBudget != nil {
@@ -3880,17 +3376,13 @@ func validatePrivacyBudgetTemplateParametersInput(c *Validator, p *path, v *Priv
 }
 
 func validatePrivacyBudgetTemplateUpdateParameters(c *Validator, p *path, v *PrivacyBudgetTemplateUpdateParameters) {
-	{
+	if v.AccessBudget != nil {
 		cp := p.child("accessBudget")
-		if v.AccessBudget != nil {
-			validateAccessBudgetsPrivacyTemplateUpdateParameters(c, &cp, v.AccessBudget)
-		}
+		validateAccessBudgetsPrivacyTemplateUpdateParameters(c, &cp, v.AccessBudget)
 	}
-	{
+	if v.DifferentialPrivacy != nil {
 		cp := p.child("differentialPrivacy")
-		if v.DifferentialPrivacy != nil {
-			validateDifferentialPrivacyTemplateUpdateParameters(c, &cp, v.DifferentialPrivacy)
-		}
+		validateDifferentialPrivacyTemplateUpdateParameters(c, &cp, v.DifferentialPrivacy)
 	}
 	n := 0
 	if v.AccessBudget != nil {
@@ -3911,11 +3403,9 @@ func validatePrivacyBudgetType(c *Validator, p *path, v PrivacyBudgetType) {
 }
 
 func validateProtectedJobComputeConfiguration(c *Validator, p *path, v *ProtectedJobComputeConfiguration) {
-	{
+	if v.Worker != nil {
 		cp := p.child("worker")
-		if v.Worker != nil {
-			validateProtectedJobWorkerComputeConfiguration(c, &cp, v.Worker)
-		}
+		validateProtectedJobWorkerComputeConfiguration(c, &cp, v.Worker)
 	}
 	n := 0
 	if v.Worker != nil {
@@ -3939,22 +3429,19 @@ func validateProtectedJobIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateProtectedJobMemberOutputConfigurationInput(c *Validator, p *path, v *ProtectedJobMemberOutputConfigurationInput) {
-	{
+	if !(v.AccountId != nil) {
 		cp := p.child("accountId")
-		if !(v.AccountId != nil) {
-			c.missing(&cp)
-		} else {
-			validateAccountId(c, &cp, *v.AccountId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountId")
+		validateAccountId(c, &cp, *v.AccountId)
 	}
 }
 
 func validateProtectedJobOutputConfigurationInput(c *Validator, p *path, v *ProtectedJobOutputConfigurationInput) {
-	{
+	if v.Member != nil {
 		cp := p.child("member")
-		if v.Member != nil {
-			validateProtectedJobMemberOutputConfigurationInput(c, &cp, v.Member)
-		}
+		validateProtectedJobMemberOutputConfigurationInput(c, &cp, v.Member)
 	}
 	n := 0
 	if v.Member != nil {
@@ -3966,47 +3453,40 @@ func validateProtectedJobOutputConfigurationInput(c *Validator, p *path, v *Prot
 }
 
 func validateProtectedJobParameters(c *Validator, p *path, v *ProtectedJobParameters) {
-	{
+	if !(v.AnalysisTemplateArn != nil) {
 		cp := p.child("analysisTemplateArn")
-		if !(v.AnalysisTemplateArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateArn")
+		validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("parameters")
-		if v.Parameters != nil {
-			validateJobParameterMap(c, &cp, v.Parameters)
-		}
+		validateJobParameterMap(c, &cp, v.Parameters)
 	}
 }
 
 func validateProtectedJobResultConfigurationInput(c *Validator, p *path, v *ProtectedJobResultConfigurationInput) {
-	{
+	if !(v.OutputConfiguration != nil) {
 		cp := p.child("outputConfiguration")
-		if !(v.OutputConfiguration != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobOutputConfigurationInput(c, &cp, v.OutputConfiguration)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("outputConfiguration")
+		validateProtectedJobOutputConfigurationInput(c, &cp, v.OutputConfiguration)
 	}
 }
 
 func validateProtectedJobS3OutputConfigurationInput(c *Validator, p *path, v *ProtectedJobS3OutputConfigurationInput) {
-	{
+	if !(v.Bucket != nil) {
 		cp := p.child("bucket")
-		if !(v.Bucket != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobS3OutputConfigurationInputBucketString(c, &cp, *v.Bucket)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("bucket")
+		validateProtectedJobS3OutputConfigurationInputBucketString(c, &cp, *v.Bucket)
 	}
-	{
+	if v.KeyPrefix != nil {
 		cp := p.child("keyPrefix")
-		if v.KeyPrefix != nil {
-			validateKeyPrefix(c, &cp, *v.KeyPrefix)
-		}
+		validateKeyPrefix(c, &cp, *v.KeyPrefix)
 	}
 }
 
@@ -4035,27 +3515,23 @@ func validateProtectedJobType(c *Validator, p *path, v ProtectedJobType) {
 }
 
 func validateProtectedJobWorkerComputeConfiguration(c *Validator, p *path, v *ProtectedJobWorkerComputeConfiguration) {
-	{
+	if !(v.Number != nil) {
 		cp := p.child("number")
-		if !(v.Number != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobWorkerComputeConfigurationNumberInteger(c, &cp, *v.Number)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("number")
+		validateProtectedJobWorkerComputeConfigurationNumberInteger(c, &cp, *v.Number)
 	}
-	{
+	if v.Properties != nil {
 		cp := p.child("properties")
-		if v.Properties != nil {
-			validateWorkerComputeConfigurationProperties(c, &cp, v.Properties)
-		}
+		validateWorkerComputeConfigurationProperties(c, &cp, v.Properties)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobWorkerComputeType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateProtectedJobWorkerComputeType(c, &cp, v.Type)
 	}
 }
 
@@ -4075,28 +3551,23 @@ func validateProtectedJobWorkerComputeType(c *Validator, p *path, v ProtectedJob
 }
 
 func validateProtectedQueryDistributeOutputConfiguration(c *Validator, p *path, v *ProtectedQueryDistributeOutputConfiguration) {
-	{
+	if !(v.Locations != nil) {
 		cp := p.child("locations")
-		if !(v.Locations != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryDistributeOutputConfigurationLocationsList(c, &cp, v.Locations)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("locations")
+		validateProtectedQueryDistributeOutputConfigurationLocationsList(c, &cp, v.Locations)
 	}
 }
 
 func validateProtectedQueryDistributeOutputConfigurationLocation(c *Validator, p *path, v *ProtectedQueryDistributeOutputConfigurationLocation) {
-	{
+	if v.Member != nil {
 		cp := p.child("member")
-		if v.Member != nil {
-			validateProtectedQueryMemberOutputConfiguration(c, &cp, v.Member)
-		}
+		validateProtectedQueryMemberOutputConfiguration(c, &cp, v.Member)
 	}
-	{
+	if v.S3 != nil {
 		cp := p.child("s3")
-		if v.S3 != nil {
-			validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
-		}
+		validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
 	}
 	n := 0
 	if v.Member != nil {
@@ -4133,34 +3604,27 @@ func validateProtectedQueryIdentifier(c *Validator, p *path, v string) {
 }
 
 func validateProtectedQueryMemberOutputConfiguration(c *Validator, p *path, v *ProtectedQueryMemberOutputConfiguration) {
-	{
+	if !(v.AccountId != nil) {
 		cp := p.child("accountId")
-		if !(v.AccountId != nil) {
-			c.missing(&cp)
-		} else {
-			validateAccountId(c, &cp, *v.AccountId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountId")
+		validateAccountId(c, &cp, *v.AccountId)
 	}
 }
 
 func validateProtectedQueryOutputConfiguration(c *Validator, p *path, v *ProtectedQueryOutputConfiguration) {
-	{
+	if v.Distribute != nil {
 		cp := p.child("distribute")
-		if v.Distribute != nil {
-			validateProtectedQueryDistributeOutputConfiguration(c, &cp, v.Distribute)
-		}
+		validateProtectedQueryDistributeOutputConfiguration(c, &cp, v.Distribute)
 	}
-	{
+	if v.Member != nil {
 		cp := p.child("member")
-		if v.Member != nil {
-			validateProtectedQueryMemberOutputConfiguration(c, &cp, v.Member)
-		}
+		validateProtectedQueryMemberOutputConfiguration(c, &cp, v.Member)
 	}
-	{
+	if v.S3 != nil {
 		cp := p.child("s3")
-		if v.S3 != nil {
-			validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
-		}
+		validateProtectedQueryS3OutputConfiguration(c, &cp, v.S3)
 	}
 	n := 0
 	if v.Distribute != nil {
@@ -4178,38 +3642,33 @@ func validateProtectedQueryOutputConfiguration(c *Validator, p *path, v *Protect
 }
 
 func validateProtectedQueryResultConfiguration(c *Validator, p *path, v *ProtectedQueryResultConfiguration) {
-	{
+	if !(v.OutputConfiguration != nil) {
 		cp := p.child("outputConfiguration")
-		if !(v.OutputConfiguration != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryOutputConfiguration(c, &cp, v.OutputConfiguration)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("outputConfiguration")
+		validateProtectedQueryOutputConfiguration(c, &cp, v.OutputConfiguration)
 	}
 }
 
 func validateProtectedQueryS3OutputConfiguration(c *Validator, p *path, v *ProtectedQueryS3OutputConfiguration) {
-	{
+	if !(v.Bucket != nil) {
 		cp := p.child("bucket")
-		if !(v.Bucket != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryS3OutputConfigurationBucketString(c, &cp, *v.Bucket)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("bucket")
+		validateProtectedQueryS3OutputConfigurationBucketString(c, &cp, *v.Bucket)
 	}
-	{
+	if v.KeyPrefix != nil {
 		cp := p.child("keyPrefix")
-		if v.KeyPrefix != nil {
-			validateKeyPrefix(c, &cp, *v.KeyPrefix)
-		}
+		validateKeyPrefix(c, &cp, *v.KeyPrefix)
 	}
-	{
+	if !(v.ResultFormat != "") {
 		cp := p.child("resultFormat")
-		if !(v.ResultFormat != "") {
-			c.missing(&cp)
-		} else {
-			validateResultFormat(c, &cp, v.ResultFormat)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("resultFormat")
+		validateResultFormat(c, &cp, v.ResultFormat)
 	}
 }
 
@@ -4226,23 +3685,17 @@ func validateProtectedQueryS3OutputConfigurationBucketString(c *Validator, p *pa
 }
 
 func validateProtectedQuerySQLParameters(c *Validator, p *path, v *ProtectedQuerySQLParameters) {
-	{
+	if v.AnalysisTemplateArn != nil {
 		cp := p.child("analysisTemplateArn")
-		if v.AnalysisTemplateArn != nil {
-			validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
-		}
+		validateAnalysisTemplateArn(c, &cp, *v.AnalysisTemplateArn)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("parameters")
-		if v.Parameters != nil {
-			validateParameterMap(c, &cp, v.Parameters)
-		}
+		validateParameterMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.QueryString != nil {
 		cp := p.child("queryString")
-		if v.QueryString != nil {
-			validateProtectedQuerySQLParametersQueryStringString(c, &cp, *v.QueryString)
-		}
+		validateProtectedQuerySQLParametersQueryStringString(c, &cp, *v.QueryString)
 	}
 }
 
@@ -4265,11 +3718,9 @@ func validateProtectedQueryType(c *Validator, p *path, v ProtectedQueryType) {
 }
 
 func validateQueryComputePaymentConfig(c *Validator, p *path, v *QueryComputePaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -4317,21 +3768,19 @@ func validateRoleArn(c *Validator, p *path, v string) {
 }
 
 func validateS3Location(c *Validator, p *path, v *S3Location) {
-	{
+	if !(v.Bucket != nil) {
 		cp := p.child("bucket")
-		if !(v.Bucket != nil) {
-			c.missing(&cp)
-		} else {
-			validateS3LocationBucketString(c, &cp, *v.Bucket)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("bucket")
+		validateS3LocationBucketString(c, &cp, *v.Bucket)
 	}
-	{
+	if !(v.Key != nil) {
 		cp := p.child("key")
-		if !(v.Key != nil) {
-			c.missing(&cp)
-		} else {
-			validateS3LocationKeyString(c, &cp, *v.Key)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("key")
+		validateS3LocationKeyString(c, &cp, *v.Key)
 	}
 }
 
@@ -4373,21 +3822,19 @@ func validateScalarFunctionsList(c *Validator, p *path, v []ScalarFunctions) {
 }
 
 func validateSchemaAnalysisRuleRequest(c *Validator, p *path, v *SchemaAnalysisRuleRequest) {
-	{
+	if !(v.Name != nil) {
 		cp := p.child("name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateTableAlias(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("name")
+		validateTableAlias(c, &cp, *v.Name)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateAnalysisRuleType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateAnalysisRuleType(c, &cp, v.Type)
 	}
 }
 
@@ -4481,62 +3928,54 @@ func validateSnowflakeTableName(c *Validator, p *path, v string) {
 }
 
 func validateSnowflakeTableReference(c *Validator, p *path, v *SnowflakeTableReference) {
-	{
+	if !(v.AccountIdentifier != nil) {
 		cp := p.child("accountIdentifier")
-		if !(v.AccountIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateSnowflakeAccountIdentifier(c, &cp, *v.AccountIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("accountIdentifier")
+		validateSnowflakeAccountIdentifier(c, &cp, *v.AccountIdentifier)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("databaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateSnowflakeDatabaseName(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("databaseName")
+		validateSnowflakeDatabaseName(c, &cp, *v.DatabaseName)
 	}
-	{
+	if !(v.SchemaName != nil) {
 		cp := p.child("schemaName")
-		if !(v.SchemaName != nil) {
-			c.missing(&cp)
-		} else {
-			validateSnowflakeSchemaName(c, &cp, *v.SchemaName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("schemaName")
+		validateSnowflakeSchemaName(c, &cp, *v.SchemaName)
 	}
-	{
+	if !(v.SecretArn != nil) {
 		cp := p.child("secretArn")
-		if !(v.SecretArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateSecretsManagerArn(c, &cp, *v.SecretArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("secretArn")
+		validateSecretsManagerArn(c, &cp, *v.SecretArn)
 	}
-	{
+	if !(v.TableName != nil) {
 		cp := p.child("tableName")
-		if !(v.TableName != nil) {
-			c.missing(&cp)
-		} else {
-			validateSnowflakeTableName(c, &cp, *v.TableName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tableName")
+		validateSnowflakeTableName(c, &cp, *v.TableName)
 	}
-	{
+	if !(v.TableSchema != nil) {
 		cp := p.child("tableSchema")
-		if !(v.TableSchema != nil) {
-			c.missing(&cp)
-		} else {
-			validateSnowflakeTableSchema(c, &cp, v.TableSchema)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tableSchema")
+		validateSnowflakeTableSchema(c, &cp, v.TableSchema)
 	}
 }
 
 func validateSnowflakeTableSchema(c *Validator, p *path, v *SnowflakeTableSchema) {
-	{
+	if v.V1 != nil {
 		cp := p.child("v1")
-		if v.V1 != nil {
-			validateSnowflakeTableSchemaList(c, &cp, v.V1)
-		}
+		validateSnowflakeTableSchemaList(c, &cp, v.V1)
 	}
 	n := 0
 	if v.V1 != nil {
@@ -4561,21 +4000,19 @@ func validateSnowflakeTableSchemaList(c *Validator, p *path, v []SnowflakeTableS
 }
 
 func validateSnowflakeTableSchemaV1(c *Validator, p *path, v *SnowflakeTableSchemaV1) {
-	{
+	if !(v.ColumnName != nil) {
 		cp := p.child("columnName")
-		if !(v.ColumnName != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnName(c, &cp, *v.ColumnName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnName")
+		validateColumnName(c, &cp, *v.ColumnName)
 	}
-	{
+	if !(v.ColumnType != nil) {
 		cp := p.child("columnType")
-		if !(v.ColumnType != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnTypeString(c, &cp, *v.ColumnType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnType")
+		validateColumnTypeString(c, &cp, *v.ColumnType)
 	}
 }
 
@@ -4607,92 +4044,74 @@ func validateSparkPropertyValue(c *Validator, p *path, v string) {
 }
 
 func validateStartProtectedJobInput(c *Validator, p *path, v *StartProtectedJobInput) {
-	{
+	if v.ComputeConfiguration != nil {
 		cp := p.child("computeConfiguration")
-		if v.ComputeConfiguration != nil {
-			validateProtectedJobComputeConfiguration(c, &cp, v.ComputeConfiguration)
-		}
+		validateProtectedJobComputeConfiguration(c, &cp, v.ComputeConfiguration)
 	}
-	{
+	if v.JobComputePayerAccountId != nil {
 		cp := p.child("jobComputePayerAccountId")
-		if v.JobComputePayerAccountId != nil {
-			validateAccountId(c, &cp, *v.JobComputePayerAccountId)
-		}
+		validateAccountId(c, &cp, *v.JobComputePayerAccountId)
 	}
-	{
+	if !(v.JobParameters != nil) {
 		cp := p.child("jobParameters")
-		if !(v.JobParameters != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobParameters(c, &cp, v.JobParameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("jobParameters")
+		validateProtectedJobParameters(c, &cp, v.JobParameters)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.ResultConfiguration != nil {
 		cp := p.child("resultConfiguration")
-		if v.ResultConfiguration != nil {
-			validateProtectedJobResultConfigurationInput(c, &cp, v.ResultConfiguration)
-		}
+		validateProtectedJobResultConfigurationInput(c, &cp, v.ResultConfiguration)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateProtectedJobType(c, &cp, v.Type)
 	}
 }
 
 func validateStartProtectedQueryInput(c *Validator, p *path, v *StartProtectedQueryInput) {
-	{
+	if v.ComputeConfiguration != nil {
 		cp := p.child("computeConfiguration")
-		if v.ComputeConfiguration != nil {
-			validateComputeConfiguration(c, &cp, v.ComputeConfiguration)
-		}
+		validateComputeConfiguration(c, &cp, v.ComputeConfiguration)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.QueryComputePayerAccountId != nil {
 		cp := p.child("queryComputePayerAccountId")
-		if v.QueryComputePayerAccountId != nil {
-			validateAccountId(c, &cp, *v.QueryComputePayerAccountId)
-		}
+		validateAccountId(c, &cp, *v.QueryComputePayerAccountId)
 	}
-	{
+	if v.ResultConfiguration != nil {
 		cp := p.child("resultConfiguration")
-		if v.ResultConfiguration != nil {
-			validateProtectedQueryResultConfiguration(c, &cp, v.ResultConfiguration)
-		}
+		validateProtectedQueryResultConfiguration(c, &cp, v.ResultConfiguration)
 	}
-	{
+	if !(v.SqlParameters != nil) {
 		cp := p.child("sqlParameters")
-		if !(v.SqlParameters != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQuerySQLParameters(c, &cp, v.SqlParameters)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("sqlParameters")
+		validateProtectedQuerySQLParameters(c, &cp, v.SqlParameters)
 	}
-	{
+	if !(v.Type != "") {
 		cp := p.child("type")
-		if !(v.Type != "") {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryType(c, &cp, v.Type)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("type")
+		validateProtectedQueryType(c, &cp, v.Type)
 	}
 }
 
@@ -4712,27 +4131,23 @@ func validateSyntheticDataColumnName(c *Validator, p *path, v string) {
 }
 
 func validateSyntheticDataColumnProperties(c *Validator, p *path, v *SyntheticDataColumnProperties) {
-	{
+	if !(v.ColumnName != nil) {
 		cp := p.child("columnName")
-		if !(v.ColumnName != nil) {
-			c.missing(&cp)
-		} else {
-			validateSyntheticDataColumnName(c, &cp, *v.ColumnName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnName")
+		validateSyntheticDataColumnName(c, &cp, *v.ColumnName)
 	}
-	{
+	if !(v.ColumnType != "") {
 		cp := p.child("columnType")
-		if !(v.ColumnType != "") {
-			c.missing(&cp)
-		} else {
-			validateSyntheticDataColumnType(c, &cp, v.ColumnType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("columnType")
+		validateSyntheticDataColumnType(c, &cp, v.ColumnType)
 	}
-	{
+	if !(v.IsPredictiveValue != nil) {
 		cp := p.child("isPredictiveValue")
-		if !(v.IsPredictiveValue != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -4743,20 +4158,16 @@ func validateSyntheticDataColumnType(c *Validator, p *path, v SyntheticDataColum
 }
 
 func validateSyntheticDataGenerationPaymentConfig(c *Validator, p *path, v *SyntheticDataGenerationPaymentConfig) {
-	{
+	if !(v.IsResponsible != nil) {
 		cp := p.child("isResponsible")
-		if !(v.IsResponsible != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateSyntheticDataParameters(c *Validator, p *path, v *SyntheticDataParameters) {
-	{
+	if v.MlSyntheticDataParameters != nil {
 		cp := p.child("mlSyntheticDataParameters")
-		if v.MlSyntheticDataParameters != nil {
-			validateMLSyntheticDataParameters(c, &cp, v.MlSyntheticDataParameters)
-		}
+		validateMLSyntheticDataParameters(c, &cp, v.MlSyntheticDataParameters)
 	}
 	n := 0
 	if v.MlSyntheticDataParameters != nil {
@@ -4799,23 +4210,17 @@ func validateTableDescription(c *Validator, p *path, v string) {
 }
 
 func validateTableReference(c *Validator, p *path, v *TableReference) {
-	{
+	if v.Athena != nil {
 		cp := p.child("athena")
-		if v.Athena != nil {
-			validateAthenaTableReference(c, &cp, v.Athena)
-		}
+		validateAthenaTableReference(c, &cp, v.Athena)
 	}
-	{
+	if v.Glue != nil {
 		cp := p.child("glue")
-		if v.Glue != nil {
-			validateGlueTableReference(c, &cp, v.Glue)
-		}
+		validateGlueTableReference(c, &cp, v.Glue)
 	}
-	{
+	if v.Snowflake != nil {
 		cp := p.child("snowflake")
-		if v.Snowflake != nil {
-			validateSnowflakeTableReference(c, &cp, v.Snowflake)
-		}
+		validateSnowflakeTableReference(c, &cp, v.Snowflake)
 	}
 	n := 0
 	if v.Athena != nil {
@@ -4861,21 +4266,19 @@ func validateTagMap(c *Validator, p *path, v map[string]string) {
 }
 
 func validateTagResourceInput(c *Validator, p *path, v *TagResourceInput) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("resourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateCleanroomsArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("resourceArn")
+		validateCleanroomsArn(c, &cp, *v.ResourceArn)
 	}
-	{
+	if !(v.Tags != nil) {
 		cp := p.child("tags")
-		if !(v.Tags != nil) {
-			c.missing(&cp)
-		} else {
-			validateTagMap(c, &cp, v.Tags)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tags")
+		validateTagMap(c, &cp, v.Tags)
 	}
 }
 
@@ -4910,490 +4313,400 @@ func validateUUID(c *Validator, p *path, v string) {
 }
 
 func validateUntagResourceInput(c *Validator, p *path, v *UntagResourceInput) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("resourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateCleanroomsArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("resourceArn")
+		validateCleanroomsArn(c, &cp, *v.ResourceArn)
 	}
-	{
+	if !(v.TagKeys != nil) {
 		cp := p.child("tagKeys")
-		if !(v.TagKeys != nil) {
-			c.missing(&cp)
-		} else {
-			validateTagKeys(c, &cp, v.TagKeys)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("tagKeys")
+		validateTagKeys(c, &cp, v.TagKeys)
 	}
 }
 
 func validateUpdateAnalysisTemplateInput(c *Validator, p *path, v *UpdateAnalysisTemplateInput) {
-	{
+	if !(v.AnalysisTemplateIdentifier != nil) {
 		cp := p.child("analysisTemplateIdentifier")
-		if !(v.AnalysisTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisTemplateIdentifier")
+		validateAnalysisTemplateIdentifier(c, &cp, *v.AnalysisTemplateIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateUpdateCollaborationChangeRequestInput(c *Validator, p *path, v *UpdateCollaborationChangeRequestInput) {
-	{
+	if !(v.Action != "") {
 		cp := p.child("action")
-		if !(v.Action != "") {
-			c.missing(&cp)
-		} else {
-			validateChangeRequestAction(c, &cp, v.Action)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("action")
+		validateChangeRequestAction(c, &cp, v.Action)
 	}
-	{
+	if !(v.ChangeRequestIdentifier != nil) {
 		cp := p.child("changeRequestIdentifier")
-		if !(v.ChangeRequestIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationChangeRequestIdentifier(c, &cp, *v.ChangeRequestIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("changeRequestIdentifier")
+		validateCollaborationChangeRequestIdentifier(c, &cp, *v.ChangeRequestIdentifier)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
 }
 
 func validateUpdateCollaborationInput(c *Validator, p *path, v *UpdateCollaborationInput) {
-	{
+	if v.AnalyticsEngine != "" {
 		cp := p.child("analyticsEngine")
-		if v.AnalyticsEngine != "" {
-			validateAnalyticsEngine(c, &cp, v.AnalyticsEngine)
-		}
+		validateAnalyticsEngine(c, &cp, v.AnalyticsEngine)
 	}
-	{
+	if !(v.CollaborationIdentifier != nil) {
 		cp := p.child("collaborationIdentifier")
-		if !(v.CollaborationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("collaborationIdentifier")
+		validateCollaborationIdentifier(c, &cp, *v.CollaborationIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateCollaborationDescription(c, &cp, *v.Description)
-		}
+		validateCollaborationDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("name")
-		if v.Name != nil {
-			validateCollaborationName(c, &cp, *v.Name)
-		}
+		validateCollaborationName(c, &cp, *v.Name)
 	}
 }
 
 func validateUpdateConfiguredAudienceModelAssociationInput(c *Validator, p *path, v *UpdateConfiguredAudienceModelAssociationInput) {
-	{
+	if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
 		cp := p.child("configuredAudienceModelAssociationIdentifier")
-		if !(v.ConfiguredAudienceModelAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredAudienceModelAssociationIdentifier")
+		validateConfiguredAudienceModelAssociationIdentifier(c, &cp, *v.ConfiguredAudienceModelAssociationIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("name")
-		if v.Name != nil {
-			validateConfiguredAudienceModelAssociationName(c, &cp, *v.Name)
-		}
+		validateConfiguredAudienceModelAssociationName(c, &cp, *v.Name)
 	}
 }
 
 func validateUpdateConfiguredTableAnalysisRuleInput(c *Validator, p *path, v *UpdateConfiguredTableAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRulePolicy != nil) {
 		cp := p.child("analysisRulePolicy")
-		if !(v.AnalysisRulePolicy != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRulePolicy")
+		validateConfiguredTableAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
 	}
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
 }
 
 func validateUpdateConfiguredTableAssociationAnalysisRuleInput(c *Validator, p *path, v *UpdateConfiguredTableAssociationAnalysisRuleInput) {
-	{
+	if !(v.AnalysisRulePolicy != nil) {
 		cp := p.child("analysisRulePolicy")
-		if !(v.AnalysisRulePolicy != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRulePolicy")
+		validateConfiguredTableAssociationAnalysisRulePolicy(c, &cp, v.AnalysisRulePolicy)
 	}
-	{
+	if !(v.AnalysisRuleType != "") {
 		cp := p.child("analysisRuleType")
-		if !(v.AnalysisRuleType != "") {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("analysisRuleType")
+		validateConfiguredTableAssociationAnalysisRuleType(c, &cp, v.AnalysisRuleType)
 	}
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateUpdateConfiguredTableAssociationInput(c *Validator, p *path, v *UpdateConfiguredTableAssociationInput) {
-	{
+	if !(v.ConfiguredTableAssociationIdentifier != nil) {
 		cp := p.child("configuredTableAssociationIdentifier")
-		if !(v.ConfiguredTableAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableAssociationIdentifier")
+		validateConfiguredTableAssociationIdentifier(c, &cp, *v.ConfiguredTableAssociationIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateTableDescription(c, &cp, *v.Description)
-		}
+		validateTableDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.RoleArn != nil {
 		cp := p.child("roleArn")
-		if v.RoleArn != nil {
-			validateRoleArn(c, &cp, *v.RoleArn)
-		}
+		validateRoleArn(c, &cp, *v.RoleArn)
 	}
 }
 
 func validateUpdateConfiguredTableInput(c *Validator, p *path, v *UpdateConfiguredTableInput) {
-	{
+	if v.AllowedColumns != nil {
 		cp := p.child("allowedColumns")
-		if v.AllowedColumns != nil {
-			validateAllowedColumnList(c, &cp, v.AllowedColumns)
-		}
+		validateAllowedColumnList(c, &cp, v.AllowedColumns)
 	}
-	{
+	if v.AnalysisMethod != "" {
 		cp := p.child("analysisMethod")
-		if v.AnalysisMethod != "" {
-			validateAnalysisMethod(c, &cp, v.AnalysisMethod)
-		}
+		validateAnalysisMethod(c, &cp, v.AnalysisMethod)
 	}
-	{
+	if !(v.ConfiguredTableIdentifier != nil) {
 		cp := p.child("configuredTableIdentifier")
-		if !(v.ConfiguredTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("configuredTableIdentifier")
+		validateConfiguredTableIdentifier(c, &cp, *v.ConfiguredTableIdentifier)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateTableDescription(c, &cp, *v.Description)
-		}
+		validateTableDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("name")
-		if v.Name != nil {
-			validateDisplayName(c, &cp, *v.Name)
-		}
+		validateDisplayName(c, &cp, *v.Name)
 	}
-	{
+	if v.SelectedAnalysisMethods != nil {
 		cp := p.child("selectedAnalysisMethods")
-		if v.SelectedAnalysisMethods != nil {
-			validateSelectedAnalysisMethods(c, &cp, v.SelectedAnalysisMethods)
-		}
+		validateSelectedAnalysisMethods(c, &cp, v.SelectedAnalysisMethods)
 	}
-	{
+	if v.TableReference != nil {
 		cp := p.child("tableReference")
-		if v.TableReference != nil {
-			validateTableReference(c, &cp, v.TableReference)
-		}
+		validateTableReference(c, &cp, v.TableReference)
 	}
 }
 
 func validateUpdateIdMappingTableInput(c *Validator, p *path, v *UpdateIdMappingTableInput) {
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if !(v.IdMappingTableIdentifier != nil) {
 		cp := p.child("idMappingTableIdentifier")
-		if !(v.IdMappingTableIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateUUID(c, &cp, *v.IdMappingTableIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idMappingTableIdentifier")
+		validateUUID(c, &cp, *v.IdMappingTableIdentifier)
 	}
-	{
+	if v.KmsKeyArn != nil {
 		cp := p.child("kmsKeyArn")
-		if v.KmsKeyArn != nil {
-			validateKMSKeyArn(c, &cp, *v.KmsKeyArn)
-		}
+		validateKMSKeyArn(c, &cp, *v.KmsKeyArn)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
 }
 
 func validateUpdateIdNamespaceAssociationInput(c *Validator, p *path, v *UpdateIdNamespaceAssociationInput) {
-	{
+	if v.Description != nil {
 		cp := p.child("description")
-		if v.Description != nil {
-			validateResourceDescription(c, &cp, *v.Description)
-		}
+		validateResourceDescription(c, &cp, *v.Description)
 	}
-	{
+	if v.IdMappingConfig != nil {
 		cp := p.child("idMappingConfig")
-		if v.IdMappingConfig != nil {
-			validateIdMappingConfig(c, &cp, v.IdMappingConfig)
-		}
+		validateIdMappingConfig(c, &cp, v.IdMappingConfig)
 	}
-	{
+	if !(v.IdNamespaceAssociationIdentifier != nil) {
 		cp := p.child("idNamespaceAssociationIdentifier")
-		if !(v.IdNamespaceAssociationIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("idNamespaceAssociationIdentifier")
+		validateIdNamespaceAssociationIdentifier(c, &cp, *v.IdNamespaceAssociationIdentifier)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("name")
-		if v.Name != nil {
-			validateGenericResourceName(c, &cp, *v.Name)
-		}
+		validateGenericResourceName(c, &cp, *v.Name)
 	}
 }
 
 func validateUpdateMembershipInput(c *Validator, p *path, v *UpdateMembershipInput) {
-	{
+	if v.DefaultJobResultConfiguration != nil {
 		cp := p.child("defaultJobResultConfiguration")
-		if v.DefaultJobResultConfiguration != nil {
-			validateMembershipProtectedJobResultConfiguration(c, &cp, v.DefaultJobResultConfiguration)
-		}
+		validateMembershipProtectedJobResultConfiguration(c, &cp, v.DefaultJobResultConfiguration)
 	}
-	{
+	if v.DefaultResultConfiguration != nil {
 		cp := p.child("defaultResultConfiguration")
-		if v.DefaultResultConfiguration != nil {
-			validateMembershipProtectedQueryResultConfiguration(c, &cp, v.DefaultResultConfiguration)
-		}
+		validateMembershipProtectedQueryResultConfiguration(c, &cp, v.DefaultResultConfiguration)
 	}
-	{
+	if v.JobLogStatus != "" {
 		cp := p.child("jobLogStatus")
-		if v.JobLogStatus != "" {
-			validateMembershipJobLogStatus(c, &cp, v.JobLogStatus)
-		}
+		validateMembershipJobLogStatus(c, &cp, v.JobLogStatus)
 	}
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.MembershipPaymentConfiguration != nil {
 		cp := p.child("membershipPaymentConfiguration")
-		if v.MembershipPaymentConfiguration != nil {
-			validateUpdateMembershipPaymentConfiguration(c, &cp, v.MembershipPaymentConfiguration)
-		}
+		validateUpdateMembershipPaymentConfiguration(c, &cp, v.MembershipPaymentConfiguration)
 	}
-	{
+	if v.QueryLogStatus != "" {
 		cp := p.child("queryLogStatus")
-		if v.QueryLogStatus != "" {
-			validateMembershipQueryLogStatus(c, &cp, v.QueryLogStatus)
-		}
+		validateMembershipQueryLogStatus(c, &cp, v.QueryLogStatus)
 	}
 }
 
 func validateUpdateMembershipPaymentConfiguration(c *Validator, p *path, v *UpdateMembershipPaymentConfiguration) {
-	{
+	if v.JobCompute != nil {
 		cp := p.child("jobCompute")
-		if v.JobCompute != nil {
-			validateMembershipJobComputePaymentConfig(c, &cp, v.JobCompute)
-		}
+		validateMembershipJobComputePaymentConfig(c, &cp, v.JobCompute)
 	}
-	{
+	if v.MachineLearning != nil {
 		cp := p.child("machineLearning")
-		if v.MachineLearning != nil {
-			validateMembershipMLPaymentConfig(c, &cp, v.MachineLearning)
-		}
+		validateMembershipMLPaymentConfig(c, &cp, v.MachineLearning)
 	}
-	{
+	if v.QueryCompute != nil {
 		cp := p.child("queryCompute")
-		if v.QueryCompute != nil {
-			validateMembershipQueryComputePaymentConfig(c, &cp, v.QueryCompute)
-		}
+		validateMembershipQueryComputePaymentConfig(c, &cp, v.QueryCompute)
 	}
 }
 
 func validateUpdatePrivacyBudgetTemplateInput(c *Validator, p *path, v *UpdatePrivacyBudgetTemplateInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("parameters")
-		if v.Parameters != nil {
-			validatePrivacyBudgetTemplateUpdateParameters(c, &cp, v.Parameters)
-		}
+		validatePrivacyBudgetTemplateUpdateParameters(c, &cp, v.Parameters)
 	}
-	{
+	if !(v.PrivacyBudgetTemplateIdentifier != nil) {
 		cp := p.child("privacyBudgetTemplateIdentifier")
-		if !(v.PrivacyBudgetTemplateIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetTemplateIdentifier")
+		validatePrivacyBudgetTemplateIdentifier(c, &cp, *v.PrivacyBudgetTemplateIdentifier)
 	}
-	{
+	if !(v.PrivacyBudgetType != "") {
 		cp := p.child("privacyBudgetType")
-		if !(v.PrivacyBudgetType != "") {
-			c.missing(&cp)
-		} else {
-			validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("privacyBudgetType")
+		validatePrivacyBudgetType(c, &cp, v.PrivacyBudgetType)
 	}
 }
 
 func validateUpdateProtectedJobInput(c *Validator, p *path, v *UpdateProtectedJobInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.ProtectedJobIdentifier != nil) {
 		cp := p.child("protectedJobIdentifier")
-		if !(v.ProtectedJobIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedJobIdentifier(c, &cp, *v.ProtectedJobIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("protectedJobIdentifier")
+		validateProtectedJobIdentifier(c, &cp, *v.ProtectedJobIdentifier)
 	}
-	{
+	if !(v.TargetStatus != "") {
 		cp := p.child("targetStatus")
-		if !(v.TargetStatus != "") {
-			c.missing(&cp)
-		} else {
-			validateTargetProtectedJobStatus(c, &cp, v.TargetStatus)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("targetStatus")
+		validateTargetProtectedJobStatus(c, &cp, v.TargetStatus)
 	}
 }
 
 func validateUpdateProtectedQueryInput(c *Validator, p *path, v *UpdateProtectedQueryInput) {
-	{
+	if !(v.MembershipIdentifier != nil) {
 		cp := p.child("membershipIdentifier")
-		if !(v.MembershipIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("membershipIdentifier")
+		validateMembershipIdentifier(c, &cp, *v.MembershipIdentifier)
 	}
-	{
+	if !(v.ProtectedQueryIdentifier != nil) {
 		cp := p.child("protectedQueryIdentifier")
-		if !(v.ProtectedQueryIdentifier != nil) {
-			c.missing(&cp)
-		} else {
-			validateProtectedQueryIdentifier(c, &cp, *v.ProtectedQueryIdentifier)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("protectedQueryIdentifier")
+		validateProtectedQueryIdentifier(c, &cp, *v.ProtectedQueryIdentifier)
 	}
-	{
+	if !(v.TargetStatus != "") {
 		cp := p.child("targetStatus")
-		if !(v.TargetStatus != "") {
-			c.missing(&cp)
-		} else {
-			validateTargetProtectedQueryStatus(c, &cp, v.TargetStatus)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("targetStatus")
+		validateTargetProtectedQueryStatus(c, &cp, v.TargetStatus)
 	}
 }
 
@@ -5407,23 +4720,17 @@ func validateUsersNoisePerQuery(c *Validator, p *path, v int32) {
 }
 
 func validateWorkerComputeConfiguration(c *Validator, p *path, v *WorkerComputeConfiguration) {
-	{
+	if v.Number != nil {
 		cp := p.child("number")
-		if v.Number != nil {
-			validateWorkerComputeConfigurationNumberInteger(c, &cp, *v.Number)
-		}
+		validateWorkerComputeConfigurationNumberInteger(c, &cp, *v.Number)
 	}
-	{
+	if v.Properties != nil {
 		cp := p.child("properties")
-		if v.Properties != nil {
-			validateWorkerComputeConfigurationProperties(c, &cp, v.Properties)
-		}
+		validateWorkerComputeConfigurationProperties(c, &cp, v.Properties)
 	}
-	{
+	if v.Type != "" {
 		cp := p.child("type")
-		if v.Type != "" {
-			validateWorkerComputeType(c, &cp, v.Type)
-		}
+		validateWorkerComputeType(c, &cp, v.Type)
 	}
 }
 
@@ -5437,11 +4744,9 @@ func validateWorkerComputeConfigurationNumberInteger(c *Validator, p *path, v in
 }
 
 func validateWorkerComputeConfigurationProperties(c *Validator, p *path, v *WorkerComputeConfigurationProperties) {
-	{
+	if v.Spark != nil {
 		cp := p.child("spark")
-		if v.Spark != nil {
-			validateSparkProperties(c, &cp, v.Spark)
-		}
+		validateSparkProperties(c, &cp, v.Spark)
 	}
 	n := 0
 	if v.Spark != nil {

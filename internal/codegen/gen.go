@@ -57,6 +57,7 @@ func Generate(m *Model, o *Overlay) ([]File, error) {
 		{"errors_gen.go", g.emitErrors},
 		{"operations_gen.go", g.emitOperations},
 		{"bind_gen.go", g.emitBinders},
+		{"encode_gen.go", g.emitEncoders},
 	}
 	if isJSONProtocol(m) {
 		// awsJson: one POST / per call, the operation named by X-Amz-Target;

@@ -160,19 +160,23 @@ func (g *generator) emitValidator(b *bytes.Buffer, s *Shape) error {
 			if !check && !req {
 				continue
 			}
-			fmt.Fprintf(b, "\t{\n\t\tcp := p.child(%q)\n", mn)
+			// The member's path is made in the branch that uses it: it
+			// escapes (validators recurse), so an absent optional
+			// member would otherwise cost an allocation.
+			cp := fmt.Sprintf("cp := p.child(%q); ", mn)
+			b.WriteString("\t")
 			if req {
-				fmt.Fprintf(b, "\t\tif !(%s) { c.missing(&cp) }", g.present(ref.Shape, field))
+				fmt.Fprintf(b, "if !(%s) { %sc.missing(&cp) }", g.present(ref.Shape, field), cp)
 				if check {
 					b.WriteString(" else ")
 				}
 			} else if check {
-				fmt.Fprintf(b, "\t\tif %s ", g.present(ref.Shape, field))
+				fmt.Fprintf(b, "if %s ", g.present(ref.Shape, field))
 			}
 			if check {
-				fmt.Fprintf(b, "{ %s }", g.callValidate(ref.Shape, "&cp", field, false))
+				fmt.Fprintf(b, "{ %s%s }", cp, g.callValidate(ref.Shape, "&cp", field, false))
 			}
-			b.WriteString("\n\t}\n")
+			b.WriteString("\n")
 		}
 		if s.Union {
 			b.WriteString("\tn := 0\n")

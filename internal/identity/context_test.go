@@ -37,3 +37,33 @@ func TestRequestIDRoundTrip(t *testing.T) {
 		t.Errorf("CallerFrom = %+v, %v", c, ok)
 	}
 }
+
+// The server's Request is filled in place: what inner layers record is
+// seen through the outer context, and WithCaller does not write through.
+func TestRequestFilledInPlace(t *testing.T) {
+	outer := WithRequest(context.Background(), &Request{ID: "req-2"})
+	if _, ok := CallerFrom(outer); ok {
+		t.Fatal("CallerFrom before SetCaller reported a caller")
+	}
+	want := Caller{AccountID: "111122223333", Region: "us-east-1"}
+	if !SetCaller(outer, want) {
+		t.Fatal("SetCaller on a context with a Request: false")
+	}
+	SetOperation(outer, "GetMembership")
+	if got, ok := CallerFrom(outer); !ok || got != want {
+		t.Errorf("CallerFrom = %+v, %v; want %+v", got, ok, want)
+	}
+	if got := OperationFrom(outer); got != "GetMembership" {
+		t.Errorf("OperationFrom = %q", got)
+	}
+	inner := WithCaller(outer, Caller{AccountID: DefaultAccountID})
+	if c, _ := CallerFrom(inner); c.AccountID != DefaultAccountID || RequestIDFrom(inner) != "req-2" {
+		t.Errorf("inner: caller %+v, id %q", c, RequestIDFrom(inner))
+	}
+	if c, _ := CallerFrom(outer); c != want {
+		t.Errorf("WithCaller changed the outer Request: %+v", c)
+	}
+	if SetCaller(context.Background(), want) {
+		t.Error("SetCaller without a Request: true")
+	}
+}

@@ -119,12 +119,17 @@ func limitBodyBytes(cfg Config, maxBody int64, next http.Handler) http.Handler {
 			weight = maxBody
 		}
 		if r.ContentLength <= maxBody {
-			ctx, cancel := context.WithTimeout(r.Context(), l.BodyBudgetWait)
-			err := budget.Acquire(ctx, weight)
-			cancel()
-			if err != nil {
-				refuse(w, r, errBodyBudget)
-				return
+			// TryAcquire is Acquire's own fast path (a live context, room
+			// and no one waiting), without the timer context it needs
+			// only to wait.
+			if r.Context().Err() != nil || !budget.TryAcquire(weight) {
+				ctx, cancel := context.WithTimeout(r.Context(), l.BodyBudgetWait)
+				err := budget.Acquire(ctx, weight)
+				cancel()
+				if err != nil {
+					refuse(w, r, errBodyBudget)
+					return
+				}
 			}
 			defer budget.Release(weight)
 		}

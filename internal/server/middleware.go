@@ -36,11 +36,19 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := uuid.NewString()
+		// The Request and the header's value slice in one allocation.
+		st := &struct {
+			req identity.Request
+			hdr [1]string
+		}{}
+		st.req.ID = uuid.NewString()
+		st.hdr[0] = st.req.ID
 		// Set in the map directly: Header.Set would canonicalize the name
 		// to X-Amzn-Requestid, and AWS spells it x-amzn-RequestId.
-		w.Header()["x-amzn-RequestId"] = []string{id}
-		next.ServeHTTP(w, r.WithContext(identity.WithRequestID(r.Context(), id)))
+		w.Header()["x-amzn-RequestId"] = st.hdr[:]
+		// The one context value (and the one copy of r) of the chain: the
+		// layers below fill the Request in place (identity.Request).
+		next.ServeHTTP(w, r.WithContext(identity.WithRequest(r.Context(), &st.req)))
 	})
 }
 
@@ -68,27 +76,41 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// callerSlot lets the access log see the caller that authenticate finds
-// further down the chain.
-type callerSlot struct{}
-
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		caller := new(identity.Caller)
-		ctx := restjson.WithOperationSlot(context.WithValue(r.Context(), callerSlot{}, caller))
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		// authenticate and the protocol handler record the caller and the
+		// operation in the Request withRequestID made.
+		ctx := r.Context()
+		req := identity.RequestFrom(ctx)
+		if req == nil {
+			req = new(identity.Request)
+			ctx = identity.WithRequest(ctx, req)
+			r = r.WithContext(ctx)
+		}
+		next.ServeHTTP(sw, r)
 		if !log.Enabled(ctx, slog.LevelInfo) {
 			return
 		}
+		if jh, ok := log.Handler().(*JSONLogHandler); ok {
+			// The same line, without slog's record (accesslog.go). The
+			// duration is taken before the time, as slog's arguments
+			// are evaluated before its record's time.
+			d := time.Since(start)
+			jh.write(time.Now(), &accessLine{
+				requestID: req.ID, method: r.Method, path: r.URL.EscapedPath(), operation: req.Operation,
+				status: sw.status, account: req.Caller.AccountID, duration: d,
+			})
+			return
+		}
 		log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("requestId", identity.RequestIDFrom(ctx)),
+			slog.String("requestId", req.ID),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.EscapedPath()),
-			slog.String("operation", restjson.OperationName(ctx)),
+			slog.String("operation", req.Operation),
 			slog.Int("status", sw.status),
-			slog.String("account", caller.AccountID),
+			slog.String("account", req.Caller.AccountID),
 			slog.Duration("duration", time.Since(start)),
 		)
 	})
@@ -164,10 +186,10 @@ func authenticate(cfg Config, eps *endpoints, maxBody int64) http.Handler {
 			Region:      parsed.Region,
 			AccessKeyID: parsed.AccessKeyID,
 		}
-		if slot, ok := r.Context().Value(callerSlot{}).(*identity.Caller); ok {
-			*slot = caller
+		if !identity.SetCaller(r.Context(), caller) {
+			r = r.WithContext(identity.WithCaller(r.Context(), caller))
 		}
-		ep.Handler.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), caller)))
+		ep.Handler.ServeHTTP(w, r)
 	})
 }
 

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
@@ -27,12 +26,15 @@ func callerOf(ctx context.Context) identity.Caller {
 // collaboration lives in its creator's account, a membership in its
 // member's account (shared spec 1.3).
 
+// Concatenation, not fmt.Sprintf: one allocation instead of four (the
+// result and three boxed arguments), on every read of every resource.
+
 func collaborationARN(region, account, id string) string {
-	return fmt.Sprintf("arn:aws:cleanrooms:%s:%s:collaboration/%s", region, account, id)
+	return "arn:aws:cleanrooms:" + region + ":" + account + ":collaboration/" + id
 }
 
 func membershipARN(region, account, id string) string {
-	return fmt.Sprintf("arn:aws:cleanrooms:%s:%s:membership/%s", region, account, id)
+	return "arn:aws:cleanrooms:" + region + ":" + account + ":membership/" + id
 }
 
 // resourceRef is a parsed Clean Rooms ARN.

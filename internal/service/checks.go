@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
@@ -10,6 +11,16 @@ import (
 // noDuplicates rejects a list that names a value twice (CloudFormation's
 // schemas declare these lists uniqueItems).
 func noDuplicates[T ~string](field string, list []T) error {
+	// Short lists (abilities, the usual case) are compared pairwise,
+	// without a map; both report the first element seen before.
+	if len(list) <= 16 {
+		for j := 1; j < len(list); j++ {
+			if slices.Contains(list[:j], list[j]) {
+				return invalid(field, fmt.Sprintf("%s lists %s more than once.", field, list[j]))
+			}
+		}
+		return nil
+	}
 	seen := make(map[T]bool, len(list))
 	for _, v := range list {
 		if seen[v] {

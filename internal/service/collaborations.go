@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -135,7 +136,7 @@ func checkCollaborationMembers(creator string, in *api.CreateCollaborationInput)
 	}
 	seen := map[string]bool{creator: true}
 	for i, m := range in.Members {
-		f := fmt.Sprintf("members.%d", i)
+		f := "members." + strconv.Itoa(i)
 		if *m.AccountId == creator {
 			return nil, invalid(f+".accountId", "The collaboration creator is a member already and cannot be listed in members.")
 		}

@@ -21,6 +21,25 @@ func optStr(s string) *string {
 
 func ts(t time.Time) *api.Timestamp { return api.NewTimestamp(t) }
 
+// strSlab hands out the *string members of one output from one
+// allocation instead of one each. Every pointer still has a slot of its
+// own, so the members are as independent as with str; a slab that
+// overflows its capacity only costs another allocation.
+type strSlab struct{ s []string }
+
+func newStrSlab(n int) strSlab { return strSlab{make([]string, 0, n)} }
+
+func (b *strSlab) str(v string) *string {
+	b.s = append(b.s, v)
+	return &b.s[len(b.s)-1]
+}
+
+// ts2 is ts for a create and an update time, in one allocation.
+func ts2(created, updated time.Time) (*api.Timestamp, *api.Timestamp) {
+	t := &[2]api.Timestamp{{Time: created}, {Time: updated}}
+	return &t[0], &t[1]
+}
+
 func strings2[T ~string](in []string) []T {
 	if in == nil {
 		return nil
@@ -51,15 +70,24 @@ func mlAbilities(in []string) *api.MLMemberAbilities {
 }
 
 func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Collaboration {
-	out := &api.Collaboration{
-		Id:                      str(c.ID),
-		Arn:                     str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
-		Name:                    str(c.Name),
-		Description:             optStr(c.Description),
-		CreatorAccountId:        str(c.CreatorAccountID),
-		CreatorDisplayName:      str(c.CreatorDisplayName),
-		CreateTime:              ts(c.CreateTime),
-		UpdateTime:              ts(c.UpdateTime),
+	out := new(api.Collaboration)
+	fillCollaboration(out, c, me)
+	return out
+}
+
+// fillCollaboration sets out from the records, its strings in one slab
+// and its times in one pair.
+func fillCollaboration(out *api.Collaboration, c *cleanrooms.Collaboration, me *cleanrooms.Member) {
+	sl := newStrSlab(8)
+	created, updated := ts2(c.CreateTime, c.UpdateTime)
+	*out = api.Collaboration{
+		Id:                      sl.str(c.ID),
+		Arn:                     sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
+		Name:                    sl.str(c.Name),
+		CreatorAccountId:        sl.str(c.CreatorAccountID),
+		CreatorDisplayName:      sl.str(c.CreatorDisplayName),
+		CreateTime:              created,
+		UpdateTime:              updated,
 		MemberStatus:            api.MemberStatus(me.Status),
 		QueryLogStatus:          api.CollaborationQueryLogStatus(c.QueryLogStatus),
 		JobLogStatus:            api.CollaborationJobLogStatus(c.JobLogStatus),
@@ -67,6 +95,9 @@ func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Co
 		AutoApprovedChangeTypes: strings2[api.AutoApprovedChangeType](c.AutoApprovedChangeTypes),
 		AllowedResultRegions:    strings2[api.SupportedS3Region](c.AllowedResultRegions),
 		IsMetricsEnabled:        c.IsMetricsEnabled,
+	}
+	if c.Description != "" {
+		out.Description = sl.str(c.Description)
 	}
 	if d := c.DataEncryption; d != nil {
 		out.DataEncryptionMetadata = &api.DataEncryptionMetadata{
@@ -77,14 +108,14 @@ func toCollaboration(c *cleanrooms.Collaboration, me *cleanrooms.Member) *api.Co
 		}
 	}
 	if me.MembershipID != "" {
-		out.MembershipId = str(me.MembershipID)
-		out.MembershipArn = str(membershipARN(c.Region, me.AccountID, me.MembershipID))
+		out.MembershipId = sl.str(me.MembershipID)
+		out.MembershipArn = sl.str(membershipARN(c.Region, me.AccountID, me.MembershipID))
 	}
-	return out
 }
 
 func toCollaborationSummary(c *cleanrooms.Collaboration, me *cleanrooms.Member) api.CollaborationSummary {
-	full := toCollaboration(c, me)
+	var full api.Collaboration
+	fillCollaboration(&full, c, me)
 	return api.CollaborationSummary{
 		Id: full.Id, Arn: full.Arn, Name: full.Name,
 		CreatorAccountId: full.CreatorAccountId, CreatorDisplayName: full.CreatorDisplayName,
@@ -96,7 +127,16 @@ func toCollaborationSummary(c *cleanrooms.Collaboration, me *cleanrooms.Member) 
 func boolPtr(b bool) *bool { return &b }
 
 func toPaymentConfiguration(p cleanrooms.PaymentConfig) *api.PaymentConfiguration {
-	out := &api.PaymentConfiguration{QueryCompute: &api.QueryComputePaymentConfig{IsResponsible: boolPtr(p.QueryCompute)}}
+	// The configuration, its query compute part and that part's flag in
+	// one allocation.
+	box := &struct {
+		out api.PaymentConfiguration
+		qc  api.QueryComputePaymentConfig
+		b   bool
+	}{b: p.QueryCompute}
+	box.qc.IsResponsible = &box.b
+	out := &box.out
+	out.QueryCompute = &box.qc
 	if p.JobCompute != nil {
 		out.JobCompute = &api.JobComputePaymentConfig{IsResponsible: p.JobCompute}
 	}
@@ -117,55 +157,77 @@ func toPaymentConfiguration(p cleanrooms.PaymentConfig) *api.PaymentConfiguratio
 }
 
 func toMembershipPayment(p cleanrooms.PaymentConfig) *api.MembershipPaymentConfiguration {
-	c := toPaymentConfiguration(p)
-	out := &api.MembershipPaymentConfiguration{QueryCompute: &api.MembershipQueryComputePaymentConfig{IsResponsible: c.QueryCompute.IsResponsible}}
-	if c.JobCompute != nil {
-		out.JobCompute = &api.MembershipJobComputePaymentConfig{IsResponsible: c.JobCompute.IsResponsible}
+	// The configuration, its query compute part and that part's flag in
+	// one allocation; the optional parts share the record's pointers, as
+	// toPaymentConfiguration does.
+	box := &struct {
+		out api.MembershipPaymentConfiguration
+		qc  api.MembershipQueryComputePaymentConfig
+		b   bool
+	}{b: p.QueryCompute}
+	box.qc.IsResponsible = &box.b
+	out := &box.out
+	out.QueryCompute = &box.qc
+	if p.JobCompute != nil {
+		out.JobCompute = &api.MembershipJobComputePaymentConfig{IsResponsible: p.JobCompute}
 	}
-	if ml := c.MachineLearning; ml != nil {
-		out.MachineLearning = &api.MembershipMLPaymentConfig{}
-		if ml.ModelTraining != nil {
-			out.MachineLearning.ModelTraining = &api.MembershipModelTrainingPaymentConfig{IsResponsible: ml.ModelTraining.IsResponsible}
+	if p.ModelTraining != nil || p.ModelInference != nil || p.SyntheticDataGeneration != nil {
+		ml := &api.MembershipMLPaymentConfig{}
+		if p.ModelTraining != nil {
+			ml.ModelTraining = &api.MembershipModelTrainingPaymentConfig{IsResponsible: p.ModelTraining}
 		}
-		if ml.ModelInference != nil {
-			out.MachineLearning.ModelInference = &api.MembershipModelInferencePaymentConfig{IsResponsible: ml.ModelInference.IsResponsible}
+		if p.ModelInference != nil {
+			ml.ModelInference = &api.MembershipModelInferencePaymentConfig{IsResponsible: p.ModelInference}
 		}
-		if ml.SyntheticDataGeneration != nil {
-			out.MachineLearning.SyntheticDataGeneration = &api.MembershipSyntheticDataGenerationPaymentConfig{IsResponsible: ml.SyntheticDataGeneration.IsResponsible}
+		if p.SyntheticDataGeneration != nil {
+			ml.SyntheticDataGeneration = &api.MembershipSyntheticDataGenerationPaymentConfig{IsResponsible: p.SyntheticDataGeneration}
 		}
+		out.MachineLearning = ml
 	}
 	return out
 }
 
 func toMemberSummary(c *cleanrooms.Collaboration, m *cleanrooms.Member) api.MemberSummary {
+	sl := newStrSlab(4)
+	created, updated := ts2(m.CreateTime, m.UpdateTime)
 	out := api.MemberSummary{
-		AccountId:            str(m.AccountID),
+		AccountId:            sl.str(m.AccountID),
 		Status:               api.MemberStatus(m.Status),
-		DisplayName:          str(m.DisplayName),
+		DisplayName:          sl.str(m.DisplayName),
 		Abilities:            strings2[api.MemberAbility](m.Abilities),
 		MlAbilities:          mlAbilities(m.MLAbilities),
-		CreateTime:           ts(m.CreateTime),
-		UpdateTime:           ts(m.UpdateTime),
+		CreateTime:           created,
+		UpdateTime:           updated,
 		PaymentConfiguration: toPaymentConfiguration(m.Payment),
 	}
 	if m.MembershipID != "" {
-		out.MembershipId = str(m.MembershipID)
-		out.MembershipArn = str(membershipARN(c.Region, m.AccountID, m.MembershipID))
+		out.MembershipId = sl.str(m.MembershipID)
+		out.MembershipArn = sl.str(membershipARN(c.Region, m.AccountID, m.MembershipID))
 	}
 	return out
 }
 
 func toMembership(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) *api.Membership {
-	return &api.Membership{
-		Id:                              str(ms.ID),
-		Arn:                             str(membershipARN(ms.Region, ms.AccountID, ms.ID)),
-		CollaborationArn:                str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
-		CollaborationId:                 str(c.ID),
-		CollaborationCreatorAccountId:   str(c.CreatorAccountID),
-		CollaborationCreatorDisplayName: str(c.CreatorDisplayName),
-		CollaborationName:               str(c.Name),
-		CreateTime:                      ts(ms.CreateTime),
-		UpdateTime:                      ts(ms.UpdateTime),
+	out := new(api.Membership)
+	fillMembership(out, ms, c, row)
+	return out
+}
+
+// fillMembership sets out from the records: the strings in one slab and
+// the times in one pair (GetMembership, ListMemberships: every read).
+func fillMembership(out *api.Membership, ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) {
+	sl := newStrSlab(7)
+	created, updated := ts2(ms.CreateTime, ms.UpdateTime)
+	*out = api.Membership{
+		Id:                              sl.str(ms.ID),
+		Arn:                             sl.str(membershipARN(ms.Region, ms.AccountID, ms.ID)),
+		CollaborationArn:                sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
+		CollaborationId:                 sl.str(c.ID),
+		CollaborationCreatorAccountId:   sl.str(c.CreatorAccountID),
+		CollaborationCreatorDisplayName: sl.str(c.CreatorDisplayName),
+		CollaborationName:               sl.str(c.Name),
+		CreateTime:                      created,
+		UpdateTime:                      updated,
 		Status:                          api.MembershipStatus(ms.Status),
 		MemberAbilities:                 strings2[api.MemberAbility](row.Abilities),
 		MlMemberAbilities:               mlAbilities(row.MLAbilities),
@@ -179,7 +241,8 @@ func toMembership(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *c
 }
 
 func toMembershipSummary(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) api.MembershipSummary {
-	f := toMembership(ms, c, row)
+	var f api.Membership
+	fillMembership(&f, ms, c, row)
 	return api.MembershipSummary{
 		Id: f.Id, Arn: f.Arn, CollaborationArn: f.CollaborationArn, CollaborationId: f.CollaborationId,
 		CollaborationCreatorAccountId: f.CollaborationCreatorAccountId, CollaborationCreatorDisplayName: f.CollaborationCreatorDisplayName,
@@ -192,14 +255,26 @@ func toResultConfig(r *cleanrooms.ResultConfig) *api.MembershipProtectedQueryRes
 	if r == nil {
 		return nil
 	}
-	out := &api.MembershipProtectedQueryResultConfiguration{
-		OutputConfiguration: &api.MembershipProtectedQueryOutputConfiguration{},
-		RoleArn:             optStr(r.RoleArn),
+	// The configuration with its parts in one allocation.
+	box := &struct {
+		out    api.MembershipProtectedQueryResultConfiguration
+		oc     api.MembershipProtectedQueryOutputConfiguration
+		s3     api.ProtectedQueryS3OutputConfiguration
+		bucket string
+		role   string
+	}{}
+	out := &box.out
+	out.OutputConfiguration = &box.oc
+	if r.RoleArn != "" {
+		box.role = r.RoleArn
+		out.RoleArn = &box.role
 	}
 	if s := r.S3; s != nil {
-		out.OutputConfiguration.S3 = &api.ProtectedQueryS3OutputConfiguration{
-			Bucket: str(s.Bucket), KeyPrefix: s.KeyPrefix, ResultFormat: api.ResultFormat(s.ResultFormat), SingleFileOutput: s.SingleFileOutput,
+		box.bucket = s.Bucket
+		box.s3 = api.ProtectedQueryS3OutputConfiguration{
+			Bucket: &box.bucket, KeyPrefix: s.KeyPrefix, ResultFormat: api.ResultFormat(s.ResultFormat), SingleFileOutput: s.SingleFileOutput,
 		}
+		out.OutputConfiguration.S3 = &box.s3
 	}
 	return out
 }

@@ -196,19 +196,24 @@ func missingMemberRow(ms *cleanrooms.Membership) error {
 // one read, so it needs no transaction (Store.ViewOne).
 func (s *Service) GetMembership(ctx context.Context, in *api.GetMembershipInput) (*api.GetMembershipOutput, error) {
 	caller := callerOf(ctx)
-	var out *api.Membership
+	// The output and its membership in one allocation.
+	box := new(struct {
+		out api.GetMembershipOutput
+		m   api.Membership
+	})
 	err := s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
 		ms, c, row, err := ownMembership(ctx, tx, caller, *in.MembershipIdentifier)
 		if err != nil {
 			return err
 		}
-		out = toMembership(ms, c, row)
+		fillMembership(&box.m, ms, c, row)
 		return nil
 	})
 	if err != nil {
 		return nil, storeError(err)
 	}
-	return &api.GetMembershipOutput{Membership: out}, nil
+	box.out.Membership = &box.m
+	return &box.out, nil
 }
 
 // ListMemberships lists the caller's memberships, in any status unless

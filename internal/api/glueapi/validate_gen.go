@@ -33,17 +33,13 @@ func validateAuditColumnNamesList(c *Validator, p *path, v []string) {
 }
 
 func validateAuditContext(c *Validator, p *path, v *AuditContext) {
-	{
+	if v.AdditionalAuditContext != nil {
 		cp := p.child("AdditionalAuditContext")
-		if v.AdditionalAuditContext != nil {
-			validateAuditContextString(c, &cp, *v.AdditionalAuditContext)
-		}
+		validateAuditContextString(c, &cp, *v.AdditionalAuditContext)
 	}
-	{
+	if v.RequestedColumns != nil {
 		cp := p.child("RequestedColumns")
-		if v.RequestedColumns != nil {
-			validateAuditColumnNamesList(c, &cp, v.RequestedColumns)
-		}
+		validateAuditColumnNamesList(c, &cp, v.RequestedColumns)
 	}
 }
 
@@ -64,33 +60,27 @@ func validateBatchDeleteTableNameList(c *Validator, p *path, v []string) {
 }
 
 func validateBatchDeleteTableRequest(c *Validator, p *path, v *BatchDeleteTableRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if !(v.TablesToDelete != nil) {
 		cp := p.child("TablesToDelete")
-		if !(v.TablesToDelete != nil) {
-			c.missing(&cp)
-		} else {
-			validateBatchDeleteTableNameList(c, &cp, v.TablesToDelete)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("TablesToDelete")
+		validateBatchDeleteTableNameList(c, &cp, v.TablesToDelete)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
 }
 
@@ -116,31 +106,24 @@ func validateCatalogIdString(c *Validator, p *path, v string) {
 }
 
 func validateColumn(c *Validator, p *path, v *Column) {
-	{
+	if v.Comment != nil {
 		cp := p.child("Comment")
-		if v.Comment != nil {
-			validateCommentString(c, &cp, *v.Comment)
-		}
+		validateCommentString(c, &cp, *v.Comment)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("Parameters")
-		if v.Parameters != nil {
-			validateParametersMap(c, &cp, v.Parameters)
-		}
+		validateParametersMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.Type != nil {
 		cp := p.child("Type")
-		if v.Type != nil {
-			validateColumnTypeString(c, &cp, *v.Type)
-		}
+		validateColumnTypeString(c, &cp, *v.Type)
 	}
 }
 
@@ -182,112 +165,86 @@ func validateCommentString(c *Validator, p *path, v string) {
 }
 
 func validateCreateDatabaseRequest(c *Validator, p *path, v *CreateDatabaseRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseInput != nil) {
 		cp := p.child("DatabaseInput")
-		if !(v.DatabaseInput != nil) {
-			c.missing(&cp)
-		} else {
-			validateDatabaseInput(c, &cp, v.DatabaseInput)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseInput")
+		validateDatabaseInput(c, &cp, v.DatabaseInput)
 	}
-	{
+	if v.Tags != nil {
 		cp := p.child("Tags")
-		if v.Tags != nil {
-			validateTagsMap(c, &cp, v.Tags)
-		}
+		validateTagsMap(c, &cp, v.Tags)
 	}
 }
 
 func validateCreateIcebergTableInput(c *Validator, p *path, v *CreateIcebergTableInput) {
-	{
+	if !(v.Location != nil) {
 		cp := p.child("Location")
-		if !(v.Location != nil) {
-			c.missing(&cp)
-		} else {
-			validateLocationString(c, &cp, *v.Location)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Location")
+		validateLocationString(c, &cp, *v.Location)
 	}
-	{
+	if v.PartitionSpec != nil {
 		cp := p.child("PartitionSpec")
-		if v.PartitionSpec != nil {
-			validateIcebergPartitionSpec(c, &cp, v.PartitionSpec)
-		}
+		validateIcebergPartitionSpec(c, &cp, v.PartitionSpec)
 	}
-	{
+	if !(v.Schema != nil) {
 		cp := p.child("Schema")
-		if !(v.Schema != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergSchema(c, &cp, v.Schema)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Schema")
+		validateIcebergSchema(c, &cp, v.Schema)
 	}
-	{
+	if v.WriteOrder != nil {
 		cp := p.child("WriteOrder")
-		if v.WriteOrder != nil {
-			validateIcebergSortOrder(c, &cp, v.WriteOrder)
-		}
+		validateIcebergSortOrder(c, &cp, v.WriteOrder)
 	}
 }
 
 func validateCreateTableRequest(c *Validator, p *path, v *CreateTableRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("Name")
-		if v.Name != nil {
-			validateNameString(c, &cp, *v.Name)
-		}
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.OpenTableFormatInput != nil {
 		cp := p.child("OpenTableFormatInput")
-		if v.OpenTableFormatInput != nil {
-			validateOpenTableFormatInput(c, &cp, v.OpenTableFormatInput)
-		}
+		validateOpenTableFormatInput(c, &cp, v.OpenTableFormatInput)
 	}
-	{
+	if v.PartitionIndexes != nil {
 		cp := p.child("PartitionIndexes")
-		if v.PartitionIndexes != nil {
-			validatePartitionIndexList(c, &cp, v.PartitionIndexes)
-		}
+		validatePartitionIndexList(c, &cp, v.PartitionIndexes)
 	}
-	{
+	if v.TableInput != nil {
 		cp := p.child("TableInput")
-		if v.TableInput != nil {
-			validateTableInput(c, &cp, v.TableInput)
-		}
+		validateTableInput(c, &cp, v.TableInput)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
 }
 
 func validateDataLakePrincipal(c *Validator, p *path, v *DataLakePrincipal) {
-	{
+	if v.DataLakePrincipalIdentifier != nil {
 		cp := p.child("DataLakePrincipalIdentifier")
-		if v.DataLakePrincipalIdentifier != nil {
-			validateDataLakePrincipalString(c, &cp, *v.DataLakePrincipalIdentifier)
-		}
+		validateDataLakePrincipalString(c, &cp, *v.DataLakePrincipalIdentifier)
 	}
 }
 
@@ -314,118 +271,90 @@ func validateDatabaseAttributesList(c *Validator, p *path, v []DatabaseAttribute
 }
 
 func validateDatabaseIdentifier(c *Validator, p *path, v *DatabaseIdentifier) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if v.DatabaseName != nil {
 		cp := p.child("DatabaseName")
-		if v.DatabaseName != nil {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Region != nil {
 		cp := p.child("Region")
-		if v.Region != nil {
-			validateNameString(c, &cp, *v.Region)
-		}
+		validateNameString(c, &cp, *v.Region)
 	}
 }
 
 func validateDatabaseInput(c *Validator, p *path, v *DatabaseInput) {
-	{
+	if v.CreateTableDefaultPermissions != nil {
 		cp := p.child("CreateTableDefaultPermissions")
-		if v.CreateTableDefaultPermissions != nil {
-			validatePrincipalPermissionsList(c, &cp, v.CreateTableDefaultPermissions)
-		}
+		validatePrincipalPermissionsList(c, &cp, v.CreateTableDefaultPermissions)
 	}
-	{
+	if v.Description != nil {
 		cp := p.child("Description")
-		if v.Description != nil {
-			validateDescriptionString(c, &cp, *v.Description)
-		}
+		validateDescriptionString(c, &cp, *v.Description)
 	}
-	{
+	if v.FederatedDatabase != nil {
 		cp := p.child("FederatedDatabase")
-		if v.FederatedDatabase != nil {
-			validateFederatedDatabase(c, &cp, v.FederatedDatabase)
-		}
+		validateFederatedDatabase(c, &cp, v.FederatedDatabase)
 	}
-	{
+	if v.LocationUri != nil {
 		cp := p.child("LocationUri")
-		if v.LocationUri != nil {
-			validateURI(c, &cp, *v.LocationUri)
-		}
+		validateURI(c, &cp, *v.LocationUri)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("Parameters")
-		if v.Parameters != nil {
-			validateParametersMap(c, &cp, v.Parameters)
-		}
+		validateParametersMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.TargetDatabase != nil {
 		cp := p.child("TargetDatabase")
-		if v.TargetDatabase != nil {
-			validateDatabaseIdentifier(c, &cp, v.TargetDatabase)
-		}
+		validateDatabaseIdentifier(c, &cp, v.TargetDatabase)
 	}
 }
 
 func validateDeleteDatabaseRequest(c *Validator, p *path, v *DeleteDatabaseRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
 }
 
 func validateDeleteTableRequest(c *Validator, p *path, v *DeleteTableRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
 }
 
@@ -457,23 +386,17 @@ func validateEncryptionKeyIdString(c *Validator, p *path, v string) {
 }
 
 func validateFederatedDatabase(c *Validator, p *path, v *FederatedDatabase) {
-	{
+	if v.ConnectionName != nil {
 		cp := p.child("ConnectionName")
-		if v.ConnectionName != nil {
-			validateNameString(c, &cp, *v.ConnectionName)
-		}
+		validateNameString(c, &cp, *v.ConnectionName)
 	}
-	{
+	if v.ConnectionType != nil {
 		cp := p.child("ConnectionType")
-		if v.ConnectionType != nil {
-			validateNameString(c, &cp, *v.ConnectionType)
-		}
+		validateNameString(c, &cp, *v.ConnectionType)
 	}
-	{
+	if v.Identifier != nil {
 		cp := p.child("Identifier")
-		if v.Identifier != nil {
-			validateFederationIdentifier(c, &cp, *v.Identifier)
-		}
+		validateFederationIdentifier(c, &cp, *v.Identifier)
 	}
 }
 
@@ -508,166 +431,129 @@ func validateFormatString(c *Validator, p *path, v string) {
 }
 
 func validateGetDatabaseRequest(c *Validator, p *path, v *GetDatabaseRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
 }
 
 func validateGetDatabasesRequest(c *Validator, p *path, v *GetDatabasesRequest) {
-	{
+	if v.AttributesToGet != nil {
 		cp := p.child("AttributesToGet")
-		if v.AttributesToGet != nil {
-			validateDatabaseAttributesList(c, &cp, v.AttributesToGet)
-		}
+		validateDatabaseAttributesList(c, &cp, v.AttributesToGet)
 	}
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("MaxResults")
-		if v.MaxResults != nil {
-			validateCatalogGetterPageSize(c, &cp, *v.MaxResults)
-		}
+		validateCatalogGetterPageSize(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.ResourceShareType != "" {
 		cp := p.child("ResourceShareType")
-		if v.ResourceShareType != "" {
-			validateResourceShareType(c, &cp, v.ResourceShareType)
-		}
+		validateResourceShareType(c, &cp, v.ResourceShareType)
 	}
 }
 
 func validateGetPartitionIndexesRequest(c *Validator, p *path, v *GetPartitionIndexesRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if !(v.TableName != nil) {
 		cp := p.child("TableName")
-		if !(v.TableName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.TableName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("TableName")
+		validateNameString(c, &cp, *v.TableName)
 	}
 }
 
 func validateGetTableRequest(c *Validator, p *path, v *GetTableRequest) {
-	{
+	if v.AuditContext != nil {
 		cp := p.child("AuditContext")
-		if v.AuditContext != nil {
-			validateAuditContext(c, &cp, v.AuditContext)
-		}
+		validateAuditContext(c, &cp, v.AuditContext)
 	}
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
 }
 
 func validateGetTablesRequest(c *Validator, p *path, v *GetTablesRequest) {
-	{
+	if v.AttributesToGet != nil {
 		cp := p.child("AttributesToGet")
-		if v.AttributesToGet != nil {
-			validateTableAttributesList(c, &cp, v.AttributesToGet)
-		}
+		validateTableAttributesList(c, &cp, v.AttributesToGet)
 	}
-	{
+	if v.AuditContext != nil {
 		cp := p.child("AuditContext")
-		if v.AuditContext != nil {
-			validateAuditContext(c, &cp, v.AuditContext)
-		}
+		validateAuditContext(c, &cp, v.AuditContext)
 	}
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Expression != nil {
 		cp := p.child("Expression")
-		if v.Expression != nil {
-			validateFilterString(c, &cp, *v.Expression)
-		}
+		validateFilterString(c, &cp, *v.Expression)
 	}
-	{
+	if v.MaxResults != nil {
 		cp := p.child("MaxResults")
-		if v.MaxResults != nil {
-			validateCatalogGetterPageSize(c, &cp, *v.MaxResults)
-		}
+		validateCatalogGetterPageSize(c, &cp, *v.MaxResults)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
 }
 
 func validateGetTagsRequest(c *Validator, p *path, v *GetTagsRequest) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("ResourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateGlueResourceArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("ResourceArn")
+		validateGlueResourceArn(c, &cp, *v.ResourceArn)
 	}
 }
 
@@ -684,50 +570,41 @@ func validateGlueResourceArn(c *Validator, p *path, v string) {
 }
 
 func validateIcebergEncryptedKey(c *Validator, p *path, v *IcebergEncryptedKey) {
-	{
+	if v.EncryptedById != nil {
 		cp := p.child("EncryptedById")
-		if v.EncryptedById != nil {
-			validateEncryptionKeyIdString(c, &cp, *v.EncryptedById)
-		}
+		validateEncryptionKeyIdString(c, &cp, *v.EncryptedById)
 	}
-	{
+	if !(v.EncryptedKeyMetadata != nil) {
 		cp := p.child("EncryptedKeyMetadata")
-		if !(v.EncryptedKeyMetadata != nil) {
-			c.missing(&cp)
-		} else {
-			validateEncryptedKeyMetadataString(c, &cp, *v.EncryptedKeyMetadata)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("EncryptedKeyMetadata")
+		validateEncryptedKeyMetadataString(c, &cp, *v.EncryptedKeyMetadata)
 	}
-	{
+	if !(v.KeyId != nil) {
 		cp := p.child("KeyId")
-		if !(v.KeyId != nil) {
-			c.missing(&cp)
-		} else {
-			validateEncryptionKeyIdString(c, &cp, *v.KeyId)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("KeyId")
+		validateEncryptionKeyIdString(c, &cp, *v.KeyId)
 	}
 }
 
 func validateIcebergInput(c *Validator, p *path, v *IcebergInput) {
-	{
+	if v.CreateIcebergTableInput != nil {
 		cp := p.child("CreateIcebergTableInput")
-		if v.CreateIcebergTableInput != nil {
-			validateCreateIcebergTableInput(c, &cp, v.CreateIcebergTableInput)
-		}
+		validateCreateIcebergTableInput(c, &cp, v.CreateIcebergTableInput)
 	}
-	{
+	if !(v.MetadataOperation != "") {
 		cp := p.child("MetadataOperation")
-		if !(v.MetadataOperation != "") {
-			c.missing(&cp)
-		} else {
-			validateMetadataOperation(c, &cp, v.MetadataOperation)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("MetadataOperation")
+		validateMetadataOperation(c, &cp, v.MetadataOperation)
 	}
-	{
+	if v.Version != nil {
 		cp := p.child("Version")
-		if v.Version != nil {
-			validateVersionString(c, &cp, *v.Version)
-		}
+		validateVersionString(c, &cp, *v.Version)
 	}
 }
 
@@ -738,36 +615,30 @@ func validateIcebergNullOrder(c *Validator, p *path, v IcebergNullOrder) {
 }
 
 func validateIcebergPartitionField(c *Validator, p *path, v *IcebergPartitionField) {
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateColumnNameString(c, &cp, *v.Name)
 	}
-	{
+	if !(v.SourceId != nil) {
 		cp := p.child("SourceId")
-		if !(v.SourceId != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.Transform != nil) {
 		cp := p.child("Transform")
-		if !(v.Transform != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateIcebergPartitionSpec(c *Validator, p *path, v *IcebergPartitionSpec) {
-	{
+	if !(v.Fields != nil) {
 		cp := p.child("Fields")
-		if !(v.Fields != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergPartitionSpecFieldList(c, &cp, v.Fields)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Fields")
+		validateIcebergPartitionSpecFieldList(c, &cp, v.Fields)
 	}
 }
 
@@ -779,19 +650,16 @@ func validateIcebergPartitionSpecFieldList(c *Validator, p *path, v []IcebergPar
 }
 
 func validateIcebergSchema(c *Validator, p *path, v *IcebergSchema) {
-	{
+	if !(v.Fields != nil) {
 		cp := p.child("Fields")
-		if !(v.Fields != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergStructFieldList(c, &cp, v.Fields)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Fields")
+		validateIcebergStructFieldList(c, &cp, v.Fields)
 	}
-	{
+	if v.Type != "" {
 		cp := p.child("Type")
-		if v.Type != "" {
-			validateIcebergStructTypeEnum(c, &cp, v.Type)
-		}
+		validateIcebergStructTypeEnum(c, &cp, v.Type)
 	}
 }
 
@@ -802,50 +670,41 @@ func validateIcebergSortDirection(c *Validator, p *path, v IcebergSortDirection)
 }
 
 func validateIcebergSortField(c *Validator, p *path, v *IcebergSortField) {
-	{
+	if !(v.Direction != "") {
 		cp := p.child("Direction")
-		if !(v.Direction != "") {
-			c.missing(&cp)
-		} else {
-			validateIcebergSortDirection(c, &cp, v.Direction)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Direction")
+		validateIcebergSortDirection(c, &cp, v.Direction)
 	}
-	{
+	if !(v.NullOrder != "") {
 		cp := p.child("NullOrder")
-		if !(v.NullOrder != "") {
-			c.missing(&cp)
-		} else {
-			validateIcebergNullOrder(c, &cp, v.NullOrder)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("NullOrder")
+		validateIcebergNullOrder(c, &cp, v.NullOrder)
 	}
-	{
+	if !(v.SourceId != nil) {
 		cp := p.child("SourceId")
-		if !(v.SourceId != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.Transform != nil) {
 		cp := p.child("Transform")
-		if !(v.Transform != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
 func validateIcebergSortOrder(c *Validator, p *path, v *IcebergSortOrder) {
-	{
+	if !(v.Fields != nil) {
 		cp := p.child("Fields")
-		if !(v.Fields != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergSortOrderFieldList(c, &cp, v.Fields)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Fields")
+		validateIcebergSortOrderFieldList(c, &cp, v.Fields)
 	}
-	{
+	if !(v.OrderId != nil) {
 		cp := p.child("OrderId")
-		if !(v.OrderId != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -857,37 +716,28 @@ func validateIcebergSortOrderFieldList(c *Validator, p *path, v []IcebergSortFie
 }
 
 func validateIcebergStructField(c *Validator, p *path, v *IcebergStructField) {
-	{
+	if v.Doc != nil {
 		cp := p.child("Doc")
-		if v.Doc != nil {
-			validateCommentString(c, &cp, *v.Doc)
-		}
+		validateCommentString(c, &cp, *v.Doc)
 	}
-	{
+	if !(v.Id != nil) {
 		cp := p.child("Id")
-		if !(v.Id != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateColumnNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateColumnNameString(c, &cp, *v.Name)
 	}
-	{
+	if !(v.Required != nil) {
 		cp := p.child("Required")
-		if !(v.Required != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
-	{
+	if !(v.Type != nil) {
 		cp := p.child("Type")
-		if !(v.Type != nil) {
-			c.missing(&cp)
-		}
+		c.missing(&cp)
 	}
 }
 
@@ -905,51 +755,39 @@ func validateIcebergStructTypeEnum(c *Validator, p *path, v IcebergStructTypeEnu
 }
 
 func validateIcebergTableUpdate(c *Validator, p *path, v *IcebergTableUpdate) {
-	{
+	if v.Action != "" {
 		cp := p.child("Action")
-		if v.Action != "" {
-			validateIcebergUpdateAction(c, &cp, v.Action)
-		}
+		validateIcebergUpdateAction(c, &cp, v.Action)
 	}
-	{
+	if v.EncryptionKey != nil {
 		cp := p.child("EncryptionKey")
-		if v.EncryptionKey != nil {
-			validateIcebergEncryptedKey(c, &cp, v.EncryptionKey)
-		}
+		validateIcebergEncryptedKey(c, &cp, v.EncryptionKey)
 	}
-	{
+	if v.KeyId != nil {
 		cp := p.child("KeyId")
-		if v.KeyId != nil {
-			validateEncryptionKeyIdString(c, &cp, *v.KeyId)
-		}
+		validateEncryptionKeyIdString(c, &cp, *v.KeyId)
 	}
-	{
+	if !(v.Location != nil) {
 		cp := p.child("Location")
-		if !(v.Location != nil) {
-			c.missing(&cp)
-		} else {
-			validateLocationString(c, &cp, *v.Location)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Location")
+		validateLocationString(c, &cp, *v.Location)
 	}
-	{
+	if v.PartitionSpec != nil {
 		cp := p.child("PartitionSpec")
-		if v.PartitionSpec != nil {
-			validateIcebergPartitionSpec(c, &cp, v.PartitionSpec)
-		}
+		validateIcebergPartitionSpec(c, &cp, v.PartitionSpec)
 	}
-	{
+	if !(v.Schema != nil) {
 		cp := p.child("Schema")
-		if !(v.Schema != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergSchema(c, &cp, v.Schema)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Schema")
+		validateIcebergSchema(c, &cp, v.Schema)
 	}
-	{
+	if v.SortOrder != nil {
 		cp := p.child("SortOrder")
-		if v.SortOrder != nil {
-			validateIcebergSortOrder(c, &cp, v.SortOrder)
-		}
+		validateIcebergSortOrder(c, &cp, v.SortOrder)
 	}
 }
 
@@ -1051,30 +889,26 @@ func validateNonNegativeInteger(c *Validator, p *path, v int32) {
 }
 
 func validateOpenTableFormatInput(c *Validator, p *path, v *OpenTableFormatInput) {
-	{
+	if v.IcebergInput != nil {
 		cp := p.child("IcebergInput")
-		if v.IcebergInput != nil {
-			validateIcebergInput(c, &cp, v.IcebergInput)
-		}
+		validateIcebergInput(c, &cp, v.IcebergInput)
 	}
 }
 
 func validateOrder(c *Validator, p *path, v *Order) {
-	{
+	if !(v.Column != nil) {
 		cp := p.child("Column")
-		if !(v.Column != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Column)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Column")
+		validateNameString(c, &cp, *v.Column)
 	}
-	{
+	if !(v.SortOrder != nil) {
 		cp := p.child("SortOrder")
-		if !(v.SortOrder != nil) {
-			c.missing(&cp)
-		} else {
-			validateIntegerFlag(c, &cp, *v.SortOrder)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("SortOrder")
+		validateIntegerFlag(c, &cp, *v.SortOrder)
 	}
 }
 
@@ -1101,21 +935,19 @@ func validateParametersMapValue(c *Validator, p *path, v string) {
 }
 
 func validatePartitionIndex(c *Validator, p *path, v *PartitionIndex) {
-	{
+	if !(v.IndexName != nil) {
 		cp := p.child("IndexName")
-		if !(v.IndexName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.IndexName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("IndexName")
+		validateNameString(c, &cp, *v.IndexName)
 	}
-	{
+	if !(v.Keys != nil) {
 		cp := p.child("Keys")
-		if !(v.Keys != nil) {
-			c.missing(&cp)
-		} else {
-			validateKeyList(c, &cp, v.Keys)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Keys")
+		validateKeyList(c, &cp, v.Keys)
 	}
 }
 
@@ -1140,17 +972,13 @@ func validatePermissionList(c *Validator, p *path, v []Permission) {
 }
 
 func validatePrincipalPermissions(c *Validator, p *path, v *PrincipalPermissions) {
-	{
+	if v.Permissions != nil {
 		cp := p.child("Permissions")
-		if v.Permissions != nil {
-			validatePermissionList(c, &cp, v.Permissions)
-		}
+		validatePermissionList(c, &cp, v.Permissions)
 	}
-	{
+	if v.Principal != nil {
 		cp := p.child("Principal")
-		if v.Principal != nil {
-			validateDataLakePrincipal(c, &cp, v.Principal)
-		}
+		validateDataLakePrincipal(c, &cp, v.Principal)
 	}
 }
 
@@ -1168,44 +996,32 @@ func validateResourceShareType(c *Validator, p *path, v ResourceShareType) {
 }
 
 func validateSchemaId(c *Validator, p *path, v *SchemaId) {
-	{
+	if v.RegistryName != nil {
 		cp := p.child("RegistryName")
-		if v.RegistryName != nil {
-			validateSchemaRegistryNameString(c, &cp, *v.RegistryName)
-		}
+		validateSchemaRegistryNameString(c, &cp, *v.RegistryName)
 	}
-	{
+	if v.SchemaArn != nil {
 		cp := p.child("SchemaArn")
-		if v.SchemaArn != nil {
-			validateGlueResourceArn(c, &cp, *v.SchemaArn)
-		}
+		validateGlueResourceArn(c, &cp, *v.SchemaArn)
 	}
-	{
+	if v.SchemaName != nil {
 		cp := p.child("SchemaName")
-		if v.SchemaName != nil {
-			validateSchemaRegistryNameString(c, &cp, *v.SchemaName)
-		}
+		validateSchemaRegistryNameString(c, &cp, *v.SchemaName)
 	}
 }
 
 func validateSchemaReference(c *Validator, p *path, v *SchemaReference) {
-	{
+	if v.SchemaId != nil {
 		cp := p.child("SchemaId")
-		if v.SchemaId != nil {
-			validateSchemaId(c, &cp, v.SchemaId)
-		}
+		validateSchemaId(c, &cp, v.SchemaId)
 	}
-	{
+	if v.SchemaVersionId != nil {
 		cp := p.child("SchemaVersionId")
-		if v.SchemaVersionId != nil {
-			validateSchemaVersionIdString(c, &cp, *v.SchemaVersionId)
-		}
+		validateSchemaVersionIdString(c, &cp, *v.SchemaVersionId)
 	}
-	{
+	if v.SchemaVersionNumber != nil {
 		cp := p.child("SchemaVersionNumber")
-		if v.SchemaVersionNumber != nil {
-			validateVersionLongNumber(c, &cp, *v.SchemaVersionNumber)
-		}
+		validateVersionLongNumber(c, &cp, *v.SchemaVersionNumber)
 	}
 }
 
@@ -1234,101 +1050,71 @@ func validateSchemaVersionIdString(c *Validator, p *path, v string) {
 }
 
 func validateSerDeInfo(c *Validator, p *path, v *SerDeInfo) {
-	{
+	if v.Name != nil {
 		cp := p.child("Name")
-		if v.Name != nil {
-			validateNameString(c, &cp, *v.Name)
-		}
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("Parameters")
-		if v.Parameters != nil {
-			validateParametersMap(c, &cp, v.Parameters)
-		}
+		validateParametersMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.SerializationLibrary != nil {
 		cp := p.child("SerializationLibrary")
-		if v.SerializationLibrary != nil {
-			validateNameString(c, &cp, *v.SerializationLibrary)
-		}
+		validateNameString(c, &cp, *v.SerializationLibrary)
 	}
 }
 
 func validateSkewedInfo(c *Validator, p *path, v *SkewedInfo) {
-	{
+	if v.SkewedColumnNames != nil {
 		cp := p.child("SkewedColumnNames")
-		if v.SkewedColumnNames != nil {
-			validateNameStringList(c, &cp, v.SkewedColumnNames)
-		}
+		validateNameStringList(c, &cp, v.SkewedColumnNames)
 	}
 }
 
 func validateStorageDescriptor(c *Validator, p *path, v *StorageDescriptor) {
-	{
+	if v.AdditionalLocations != nil {
 		cp := p.child("AdditionalLocations")
-		if v.AdditionalLocations != nil {
-			validateLocationStringList(c, &cp, v.AdditionalLocations)
-		}
+		validateLocationStringList(c, &cp, v.AdditionalLocations)
 	}
-	{
+	if v.BucketColumns != nil {
 		cp := p.child("BucketColumns")
-		if v.BucketColumns != nil {
-			validateNameStringList(c, &cp, v.BucketColumns)
-		}
+		validateNameStringList(c, &cp, v.BucketColumns)
 	}
-	{
+	if v.Columns != nil {
 		cp := p.child("Columns")
-		if v.Columns != nil {
-			validateColumnList(c, &cp, v.Columns)
-		}
+		validateColumnList(c, &cp, v.Columns)
 	}
-	{
+	if v.InputFormat != nil {
 		cp := p.child("InputFormat")
-		if v.InputFormat != nil {
-			validateFormatString(c, &cp, *v.InputFormat)
-		}
+		validateFormatString(c, &cp, *v.InputFormat)
 	}
-	{
+	if v.Location != nil {
 		cp := p.child("Location")
-		if v.Location != nil {
-			validateLocationString(c, &cp, *v.Location)
-		}
+		validateLocationString(c, &cp, *v.Location)
 	}
-	{
+	if v.OutputFormat != nil {
 		cp := p.child("OutputFormat")
-		if v.OutputFormat != nil {
-			validateFormatString(c, &cp, *v.OutputFormat)
-		}
+		validateFormatString(c, &cp, *v.OutputFormat)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("Parameters")
-		if v.Parameters != nil {
-			validateParametersMap(c, &cp, v.Parameters)
-		}
+		validateParametersMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.SchemaReference != nil {
 		cp := p.child("SchemaReference")
-		if v.SchemaReference != nil {
-			validateSchemaReference(c, &cp, v.SchemaReference)
-		}
+		validateSchemaReference(c, &cp, v.SchemaReference)
 	}
-	{
+	if v.SerdeInfo != nil {
 		cp := p.child("SerdeInfo")
-		if v.SerdeInfo != nil {
-			validateSerDeInfo(c, &cp, v.SerdeInfo)
-		}
+		validateSerDeInfo(c, &cp, v.SerdeInfo)
 	}
-	{
+	if v.SkewedInfo != nil {
 		cp := p.child("SkewedInfo")
-		if v.SkewedInfo != nil {
-			validateSkewedInfo(c, &cp, v.SkewedInfo)
-		}
+		validateSkewedInfo(c, &cp, v.SkewedInfo)
 	}
-	{
+	if v.SortColumns != nil {
 		cp := p.child("SortColumns")
-		if v.SortColumns != nil {
-			validateOrderList(c, &cp, v.SortColumns)
-		}
+		validateOrderList(c, &cp, v.SortColumns)
 	}
 }
 
@@ -1346,106 +1132,75 @@ func validateTableAttributesList(c *Validator, p *path, v []TableAttributes) {
 }
 
 func validateTableIdentifier(c *Validator, p *path, v *TableIdentifier) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if v.DatabaseName != nil {
 		cp := p.child("DatabaseName")
-		if v.DatabaseName != nil {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("Name")
-		if v.Name != nil {
-			validateNameString(c, &cp, *v.Name)
-		}
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.Region != nil {
 		cp := p.child("Region")
-		if v.Region != nil {
-			validateNameString(c, &cp, *v.Region)
-		}
+		validateNameString(c, &cp, *v.Region)
 	}
 }
 
 func validateTableInput(c *Validator, p *path, v *TableInput) {
-	{
+	if v.Description != nil {
 		cp := p.child("Description")
-		if v.Description != nil {
-			validateDescriptionString(c, &cp, *v.Description)
-		}
+		validateDescriptionString(c, &cp, *v.Description)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.Owner != nil {
 		cp := p.child("Owner")
-		if v.Owner != nil {
-			validateNameString(c, &cp, *v.Owner)
-		}
+		validateNameString(c, &cp, *v.Owner)
 	}
-	{
+	if v.Parameters != nil {
 		cp := p.child("Parameters")
-		if v.Parameters != nil {
-			validateParametersMap(c, &cp, v.Parameters)
-		}
+		validateParametersMap(c, &cp, v.Parameters)
 	}
-	{
+	if v.PartitionKeys != nil {
 		cp := p.child("PartitionKeys")
-		if v.PartitionKeys != nil {
-			validateColumnList(c, &cp, v.PartitionKeys)
-		}
+		validateColumnList(c, &cp, v.PartitionKeys)
 	}
-	{
+	if v.Retention != nil {
 		cp := p.child("Retention")
-		if v.Retention != nil {
-			validateNonNegativeInteger(c, &cp, *v.Retention)
-		}
+		validateNonNegativeInteger(c, &cp, *v.Retention)
 	}
-	{
+	if v.StorageDescriptor != nil {
 		cp := p.child("StorageDescriptor")
-		if v.StorageDescriptor != nil {
-			validateStorageDescriptor(c, &cp, v.StorageDescriptor)
-		}
+		validateStorageDescriptor(c, &cp, v.StorageDescriptor)
 	}
-	{
+	if v.TableType != nil {
 		cp := p.child("TableType")
-		if v.TableType != nil {
-			validateTableTypeString(c, &cp, *v.TableType)
-		}
+		validateTableTypeString(c, &cp, *v.TableType)
 	}
-	{
+	if v.TargetTable != nil {
 		cp := p.child("TargetTable")
-		if v.TargetTable != nil {
-			validateTableIdentifier(c, &cp, v.TargetTable)
-		}
+		validateTableIdentifier(c, &cp, v.TargetTable)
 	}
-	{
+	if v.ViewDefinition != nil {
 		cp := p.child("ViewDefinition")
-		if v.ViewDefinition != nil {
-			validateViewDefinitionInput(c, &cp, v.ViewDefinition)
-		}
+		validateViewDefinitionInput(c, &cp, v.ViewDefinition)
 	}
-	{
+	if v.ViewExpandedText != nil {
 		cp := p.child("ViewExpandedText")
-		if v.ViewExpandedText != nil {
-			validateViewTextString(c, &cp, *v.ViewExpandedText)
-		}
+		validateViewTextString(c, &cp, *v.ViewExpandedText)
 	}
-	{
+	if v.ViewOriginalText != nil {
 		cp := p.child("ViewOriginalText")
-		if v.ViewOriginalText != nil {
-			validateViewTextString(c, &cp, *v.ViewOriginalText)
-		}
+		validateViewTextString(c, &cp, *v.ViewOriginalText)
 	}
 }
 
@@ -1481,21 +1236,19 @@ func validateTagKeysList(c *Validator, p *path, v []string) {
 }
 
 func validateTagResourceRequest(c *Validator, p *path, v *TagResourceRequest) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("ResourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateGlueResourceArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("ResourceArn")
+		validateGlueResourceArn(c, &cp, *v.ResourceArn)
 	}
-	{
+	if !(v.TagsToAdd != nil) {
 		cp := p.child("TagsToAdd")
-		if !(v.TagsToAdd != nil) {
-			c.missing(&cp)
-		} else {
-			validateTagsMap(c, &cp, v.TagsToAdd)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("TagsToAdd")
+		validateTagsMap(c, &cp, v.TagsToAdd)
 	}
 }
 
@@ -1542,130 +1295,105 @@ func validateURI(c *Validator, p *path, v string) {
 }
 
 func validateUntagResourceRequest(c *Validator, p *path, v *UntagResourceRequest) {
-	{
+	if !(v.ResourceArn != nil) {
 		cp := p.child("ResourceArn")
-		if !(v.ResourceArn != nil) {
-			c.missing(&cp)
-		} else {
-			validateGlueResourceArn(c, &cp, *v.ResourceArn)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("ResourceArn")
+		validateGlueResourceArn(c, &cp, *v.ResourceArn)
 	}
-	{
+	if !(v.TagsToRemove != nil) {
 		cp := p.child("TagsToRemove")
-		if !(v.TagsToRemove != nil) {
-			c.missing(&cp)
-		} else {
-			validateTagKeysList(c, &cp, v.TagsToRemove)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("TagsToRemove")
+		validateTagKeysList(c, &cp, v.TagsToRemove)
 	}
 }
 
 func validateUpdateDatabaseRequest(c *Validator, p *path, v *UpdateDatabaseRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseInput != nil) {
 		cp := p.child("DatabaseInput")
-		if !(v.DatabaseInput != nil) {
-			c.missing(&cp)
-		} else {
-			validateDatabaseInput(c, &cp, v.DatabaseInput)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseInput")
+		validateDatabaseInput(c, &cp, v.DatabaseInput)
 	}
-	{
+	if !(v.Name != nil) {
 		cp := p.child("Name")
-		if !(v.Name != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.Name)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Name")
+		validateNameString(c, &cp, *v.Name)
 	}
 }
 
 func validateUpdateIcebergInput(c *Validator, p *path, v *UpdateIcebergInput) {
-	{
+	if !(v.UpdateIcebergTableInput != nil) {
 		cp := p.child("UpdateIcebergTableInput")
-		if !(v.UpdateIcebergTableInput != nil) {
-			c.missing(&cp)
-		} else {
-			validateUpdateIcebergTableInput(c, &cp, v.UpdateIcebergTableInput)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("UpdateIcebergTableInput")
+		validateUpdateIcebergTableInput(c, &cp, v.UpdateIcebergTableInput)
 	}
 }
 
 func validateUpdateIcebergTableInput(c *Validator, p *path, v *UpdateIcebergTableInput) {
-	{
+	if !(v.Updates != nil) {
 		cp := p.child("Updates")
-		if !(v.Updates != nil) {
-			c.missing(&cp)
-		} else {
-			validateIcebergTableUpdateList(c, &cp, v.Updates)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("Updates")
+		validateIcebergTableUpdateList(c, &cp, v.Updates)
 	}
 }
 
 func validateUpdateOpenTableFormatInput(c *Validator, p *path, v *UpdateOpenTableFormatInput) {
-	{
+	if v.UpdateIcebergInput != nil {
 		cp := p.child("UpdateIcebergInput")
-		if v.UpdateIcebergInput != nil {
-			validateUpdateIcebergInput(c, &cp, v.UpdateIcebergInput)
-		}
+		validateUpdateIcebergInput(c, &cp, v.UpdateIcebergInput)
 	}
 }
 
 func validateUpdateTableRequest(c *Validator, p *path, v *UpdateTableRequest) {
-	{
+	if v.CatalogId != nil {
 		cp := p.child("CatalogId")
-		if v.CatalogId != nil {
-			validateCatalogIdString(c, &cp, *v.CatalogId)
-		}
+		validateCatalogIdString(c, &cp, *v.CatalogId)
 	}
-	{
+	if !(v.DatabaseName != nil) {
 		cp := p.child("DatabaseName")
-		if !(v.DatabaseName != nil) {
-			c.missing(&cp)
-		} else {
-			validateNameString(c, &cp, *v.DatabaseName)
-		}
+		c.missing(&cp)
+	} else {
+		cp := p.child("DatabaseName")
+		validateNameString(c, &cp, *v.DatabaseName)
 	}
-	{
+	if v.Name != nil {
 		cp := p.child("Name")
-		if v.Name != nil {
-			validateNameString(c, &cp, *v.Name)
-		}
+		validateNameString(c, &cp, *v.Name)
 	}
-	{
+	if v.TableInput != nil {
 		cp := p.child("TableInput")
-		if v.TableInput != nil {
-			validateTableInput(c, &cp, v.TableInput)
-		}
+		validateTableInput(c, &cp, v.TableInput)
 	}
-	{
+	if v.TransactionId != nil {
 		cp := p.child("TransactionId")
-		if v.TransactionId != nil {
-			validateTransactionIdString(c, &cp, *v.TransactionId)
-		}
+		validateTransactionIdString(c, &cp, *v.TransactionId)
 	}
-	{
+	if v.UpdateOpenTableFormatInput != nil {
 		cp := p.child("UpdateOpenTableFormatInput")
-		if v.UpdateOpenTableFormatInput != nil {
-			validateUpdateOpenTableFormatInput(c, &cp, v.UpdateOpenTableFormatInput)
-		}
+		validateUpdateOpenTableFormatInput(c, &cp, v.UpdateOpenTableFormatInput)
 	}
-	{
+	if v.VersionId != nil {
 		cp := p.child("VersionId")
-		if v.VersionId != nil {
-			validateVersionString(c, &cp, *v.VersionId)
-		}
+		validateVersionString(c, &cp, *v.VersionId)
 	}
-	{
+	if v.ViewUpdateAction != "" {
 		cp := p.child("ViewUpdateAction")
-		if v.ViewUpdateAction != "" {
-			validateViewUpdateAction(c, &cp, v.ViewUpdateAction)
-		}
+		validateViewUpdateAction(c, &cp, v.ViewUpdateAction)
 	}
 }
 
@@ -1691,47 +1419,33 @@ func validateVersionString(c *Validator, p *path, v string) {
 }
 
 func validateViewDefinitionInput(c *Validator, p *path, v *ViewDefinitionInput) {
-	{
+	if v.Definer != nil {
 		cp := p.child("Definer")
-		if v.Definer != nil {
-			validateArnString(c, &cp, *v.Definer)
-		}
+		validateArnString(c, &cp, *v.Definer)
 	}
-	{
+	if v.LastRefreshType != "" {
 		cp := p.child("LastRefreshType")
-		if v.LastRefreshType != "" {
-			validateLastRefreshType(c, &cp, v.LastRefreshType)
-		}
+		validateLastRefreshType(c, &cp, v.LastRefreshType)
 	}
-	{
+	if v.Representations != nil {
 		cp := p.child("Representations")
-		if v.Representations != nil {
-			validateViewRepresentationInputList(c, &cp, v.Representations)
-		}
+		validateViewRepresentationInputList(c, &cp, v.Representations)
 	}
-	{
+	if v.SubObjectVersionIds != nil {
 		cp := p.child("SubObjectVersionIds")
-		if v.SubObjectVersionIds != nil {
-			validateViewSubObjectVersionIdsList(c, &cp, v.SubObjectVersionIds)
-		}
+		validateViewSubObjectVersionIdsList(c, &cp, v.SubObjectVersionIds)
 	}
-	{
+	if v.SubObjects != nil {
 		cp := p.child("SubObjects")
-		if v.SubObjects != nil {
-			validateViewSubObjectsList(c, &cp, v.SubObjects)
-		}
+		validateViewSubObjectsList(c, &cp, v.SubObjects)
 	}
-	{
+	if v.ViewVersionId != nil {
 		cp := p.child("ViewVersionId")
-		if v.ViewVersionId != nil {
-			validateTableVersionId(c, &cp, *v.ViewVersionId)
-		}
+		validateTableVersionId(c, &cp, *v.ViewVersionId)
 	}
-	{
+	if v.ViewVersionToken != nil {
 		cp := p.child("ViewVersionToken")
-		if v.ViewVersionToken != nil {
-			validateVersionString(c, &cp, *v.ViewVersionToken)
-		}
+		validateVersionString(c, &cp, *v.ViewVersionToken)
 	}
 }
 
@@ -1751,35 +1465,25 @@ func validateViewDialectVersionString(c *Validator, p *path, v string) {
 }
 
 func validateViewRepresentationInput(c *Validator, p *path, v *ViewRepresentationInput) {
-	{
+	if v.Dialect != "" {
 		cp := p.child("Dialect")
-		if v.Dialect != "" {
-			validateViewDialect(c, &cp, v.Dialect)
-		}
+		validateViewDialect(c, &cp, v.Dialect)
 	}
-	{
+	if v.DialectVersion != nil {
 		cp := p.child("DialectVersion")
-		if v.DialectVersion != nil {
-			validateViewDialectVersionString(c, &cp, *v.DialectVersion)
-		}
+		validateViewDialectVersionString(c, &cp, *v.DialectVersion)
 	}
-	{
+	if v.ValidationConnection != nil {
 		cp := p.child("ValidationConnection")
-		if v.ValidationConnection != nil {
-			validateNameString(c, &cp, *v.ValidationConnection)
-		}
+		validateNameString(c, &cp, *v.ValidationConnection)
 	}
-	{
+	if v.ViewExpandedText != nil {
 		cp := p.child("ViewExpandedText")
-		if v.ViewExpandedText != nil {
-			validateViewTextString(c, &cp, *v.ViewExpandedText)
-		}
+		validateViewTextString(c, &cp, *v.ViewExpandedText)
 	}
-	{
+	if v.ViewOriginalText != nil {
 		cp := p.child("ViewOriginalText")
-		if v.ViewOriginalText != nil {
-			validateViewTextString(c, &cp, *v.ViewOriginalText)
-		}
+		validateViewTextString(c, &cp, *v.ViewOriginalText)
 	}
 }
 

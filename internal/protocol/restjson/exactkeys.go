@@ -134,9 +134,13 @@ func (s *keyScanner) object(fields *fieldSet, elem reflect.Type, depth int) erro
 			child = nil
 			name := key
 			if escaped {
-				if err := json.Unmarshal(s.b[start:s.i], &name); err != nil {
+				// A variable of its own: &name would move name, and so
+				// every key, to the heap.
+				var unescaped string
+				if err := json.Unmarshal(s.b[start:s.i], &unescaped); err != nil {
 					return errSyntax
 				}
+				name = unescaped
 			}
 			if ft, ok := fields.exact[name]; ok {
 				child = ft

@@ -13,8 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
+	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 )
 
 // DefaultMaxBodyBytes bounds request bodies. The largest modeled input (a
@@ -40,29 +42,14 @@ func NewHandler(svc api.Service) *Handler {
 	return &Handler{Service: svc, Router: NewRouter(api.Operations), MaxBodyBytes: DefaultMaxBodyBytes}
 }
 
-// opNameKey carries the matched operation name to the access log.
-type opNameKey struct{}
-
-// OperationName returns the operation of the request, once matched.
-func OperationName(ctx context.Context) string {
-	if p, ok := ctx.Value(opNameKey{}).(*string); ok {
-		return *p
-	}
-	return ""
-}
-
-// WithOperationSlot lets middleware above the handler read back the
-// operation the handler matched.
-func WithOperationSlot(ctx context.Context) context.Context {
-	return context.WithValue(ctx, opNameKey{}, new(string))
-}
+// OperationName returns the operation of the request, once matched (the
+// server's identity.Request carries it to the access log).
+func OperationName(ctx context.Context) string { return identity.OperationFrom(ctx) }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, out, err := h.serve(r)
 	if op != nil {
-		if p, ok := r.Context().Value(opNameKey{}).(*string); ok {
-			*p = op.Name
-		}
+		identity.SetOperation(r.Context(), op.Name)
 	}
 	if err != nil {
 		if h.OnError != nil {
@@ -84,7 +71,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, err := json.Marshal(out)
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	body, err := encode((*buf)[:0], out)
+	*buf = body[:0]
 	if err != nil {
 		if h.OnError != nil {
 			h.OnError(r.Context(), op.Name, err)
@@ -93,10 +83,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hdr := w.Header()
-	hdr.Set("Content-Type", "application/json")
+	// Set by key (the names are canonical) with one shared value slice:
+	// one allocation fewer per response. Header.Add or Set on it replace
+	// or reallocate, never write into it.
+	hdr["Content-Type"] = jsonContentType
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(op.SuccessCode)
 	_, _ = w.Write(body)
+}
+
+// encode appends out's JSON to b: with its generated encoder (no
+// reflection, byte for byte what encoding/json writes: encode_test.go), or
+// encoding/json for a value without one, or for the error of a value the
+// encoder refuses.
+func encode(b []byte, out any) ([]byte, error) {
+	if a, ok := out.(api.JSONAppender); ok {
+		if body, err := a.AppendJSON(b); err == nil {
+			return body, nil
+		}
+	}
+	body, err := json.Marshal(out)
+	return append(b, body...), err
+}
+
+var jsonContentType = []string{"application/json"}
+
+// bodyPool holds response buffers: a ResponseWriter does not keep what it
+// is given to Write, so the buffer is reused by the next response.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// putBody returns a buffer to bodyPool, unless a large response grew it
+// (kept, it would hold that memory for every later small one).
+func putBody(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		bodyPool.Put(b)
+	}
 }
 
 // serve decodes, validates and invokes; it never panics on client input.
@@ -157,6 +178,10 @@ func wirePath(r *http.Request) string {
 // page size); here such a pair, or one that is not UTF-8, is an error naming
 // the parameter.
 func parseQuery(raw string) (url.Values, error) {
+	if raw == "" {
+		// Read only (QueryBinder): nil is an empty query without a map.
+		return nil, nil
+	}
 	q := url.Values{}
 	for raw != "" {
 		var pair string

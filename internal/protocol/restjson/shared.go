@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"unicode/utf8"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 )
 
 // What the other JSON protocol (internal/protocol/awsjson) shares with
@@ -26,9 +28,5 @@ func PrepareJSONBody(body []byte, t reflect.Type) error {
 }
 
 // SetOperationName records the operation a handler matched, for
-// OperationName (when the context has the slot).
-func SetOperationName(ctx context.Context, name string) {
-	if p, ok := ctx.Value(opNameKey{}).(*string); ok {
-		*p = name
-	}
-}
+// OperationName (when the context has the server's identity.Request).
+func SetOperationName(ctx context.Context, name string) { identity.SetOperation(ctx, name) }

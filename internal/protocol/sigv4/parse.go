@@ -65,7 +65,11 @@ func Parse(r *http.Request) (*Request, error) {
 	if len(auth) == 1 && strings.TrimSpace(auth[0]) == "" {
 		auth = nil
 	}
-	q := r.URL.Query()
+	// Most requests have no query: no map for them.
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	presigned := q.Has(qAlgorithm) || q.Has(qCredential) || q.Has(qSignature)
 	switch {
 	case len(auth) > 0 && presigned:
@@ -147,10 +151,30 @@ func parseQuery(q url.Values) (*Request, error) {
 	return p, nil
 }
 
+// splitScope is strings.Split(credential, "/") into an array (the five
+// parts of a valid credential; n is how many parts there were), sparing
+// a slice per request.
+func splitScope(credential string) (parts [5]string, n int) {
+	for {
+		i := strings.IndexByte(credential, '/')
+		if i < 0 {
+			if n < len(parts) {
+				parts[n] = credential
+			}
+			return parts, n + 1
+		}
+		if n < len(parts) {
+			parts[n] = credential[:i]
+		}
+		n++
+		credential = credential[i+1:]
+	}
+}
+
 // build validates the parts common to both forms.
 func build(credential, date, signedHeaders, signature, token string) (*Request, error) {
-	parts := strings.Split(credential, "/")
-	if len(parts) != 5 || parts[0] == "" || parts[2] == "" || parts[3] == "" {
+	parts, n := splitScope(credential)
+	if n != 5 || parts[0] == "" || parts[2] == "" || parts[3] == "" {
 		return nil, IncompleteSignature(fmt.Sprintf("Credential %q must have the form <AccessKeyId>/<YYYYMMDD>/<region>/<service>/aws4_request", credential))
 	}
 	if _, err := time.Parse(scopeDateFormat, parts[1]); err != nil || len(parts[1]) != len(scopeDateFormat) {
