@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "modernc.org/sqlite" // the database/sql driver the server uses
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver the server uses
 
 	"github.com/cleanroomsd/cleanroomsd/e2e/internal/crashload"
 )
@@ -34,7 +34,7 @@ func checkInvariants(t *testing.T, dataDir string, attempted map[string][]string
 		t.Fatal(err)
 	}
 	dsn := (&url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: "mode=ro&_busy_timeout=5000"}).String()
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,11 @@
 // All SQL lives here once; what differs between engines (connection setup,
 // placeholders, isolation, error classification, DDL, migration locking)
 // sits behind a small dialect. Two engines implement it: SQLite
-// (OpenSQLite, pure Go via modernc.org/sqlite), the embedded default, and
-// PostgreSQL (OpenPostgres, via pgx's database/sql adapter), which lets
-// several cleanroomsd processes serve one database. See postgres.go for
-// how PostgreSQL keeps the transactions serializable across processes.
+// (OpenSQLite, via the cgo driver github.com/mattn/go-sqlite3), the
+// embedded default, and PostgreSQL (OpenPostgres, via pgx's database/sql
+// adapter), which lets several cleanroomsd processes serve one database.
+// See postgres.go for how PostgreSQL keeps the transactions serializable
+// across processes.
 //
 // # Storage encoding
 //

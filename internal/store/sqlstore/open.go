@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 var _ cleanrooms.Store = (*Store)(nil)
@@ -160,7 +158,7 @@ func (s *Store) openSQLiteMemory(ctx context.Context) error {
 // connections are cheap for SQLite and reopening one would redo the DSN
 // pragmas and drop its page cache.
 func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		return nil, err
 	}

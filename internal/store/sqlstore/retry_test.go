@@ -13,7 +13,7 @@ import (
 // as another process would, until release is called.
 func holdWriteLock(t *testing.T, path string) (release func()) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
+	db, err := sql.Open(sqliteDriver, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,15 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/mattn/go-sqlite3"
 )
+
+// sqliteDriver is the database/sql driver name github.com/mattn/go-sqlite3
+// registers. It is a cgo driver (the SQLite amalgamation compiled in), chosen
+// over the pure-Go modernc.org/sqlite for its lower CPU per statement: see
+// "SQLite driver: modernc vs mattn" in docs/performance.md. A build needs
+// CGO_ENABLED=1 and a C compiler, as the query engine already does.
+const sqliteDriver = "sqlite3"
 
 //go:embed migrations/sqlite/*.sql
 var sqliteMigrationFiles embed.FS
@@ -53,18 +59,18 @@ func (sqliteDialect) staleUniqueViolations() bool { return false }
 func (sqliteDialect) anyText(s string) any { return s }
 
 func (sqliteDialect) classify(err error) errKind {
-	var se *sqlite.Error
+	var se sqlite3.Error
 	if !errors.As(err, &se) {
 		return errOther
 	}
-	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	switch se.ExtendedCode {
+	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
 		return errUnique
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+	case sqlite3.ErrConstraintForeignKey:
 		return errForeignKey
 	}
-	switch se.Code() & 0xff { // primary code; extended codes refine it
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+	switch se.Code { // primary code; extended codes refine it
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
 		return errRetryable
 	}
 	return errOther

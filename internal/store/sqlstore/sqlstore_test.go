@@ -370,3 +370,11 @@ func concurrentIncrements(t *testing.T, s1, s2 *Store, perStore, increments int)
 		return err
 	})
 }
+
+// Every connection plans without looking at bound values, so that a
+// prepared join is not re-prepared on each execution (sqlite_qpsg.go).
+func TestQueryPlannerStability(t *testing.T) {
+	if got := qpsgOfNewConnection(); got != 1 {
+		t.Errorf("QPSG of a new connection = %d, want 1", got)
+	}
+}
