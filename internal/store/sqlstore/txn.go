@@ -122,7 +122,7 @@ func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) e
 // statement, so the rows joined and the rows of a page all come from one
 // moment too. What a transaction adds is only that several statements
 // share the snapshot, which ViewOne rules out: a second read fails with
-// errSecondRead. It saves two statements on SQLite (modernc executes BEGIN
+// errSecondRead. It saves two statements on SQLite (the driver executes BEGIN
 // and ROLLBACK as statements), two round trips on PostgreSQL, and
 // database/sql's per-transaction goroutine.
 //
