@@ -53,13 +53,24 @@ func batchOf(t *testing.T, s *Store, n int, fn func(i int, tx cleanrooms.Tx) err
 	return errs
 }
 
+// collaborationIDs lists which of c0…c(n-1) a reader sees.
 func collaborationIDs(t *testing.T, s *Store, n int) []string {
 	t.Helper()
+	have, err := readCollaborationIDs(t.Context(), s, n)
+	if err != nil {
+		t.Fatalf("View: %v", err)
+	}
+	return have
+}
+
+// readCollaborationIDs is collaborationIDs for goroutines other than the
+// test's, which must not call t.Fatal.
+func readCollaborationIDs(ctx context.Context, s *Store, n int) ([]string, error) {
 	var have []string
-	mustView(t, s, func(tx cleanrooms.ReadTx) error {
+	err := s.View(ctx, func(tx cleanrooms.ReadTx) error {
 		for i := range n {
 			id := fmt.Sprintf("c%d", i)
-			switch _, err := tx.GetCollaboration(t.Context(), id); {
+			switch _, err := tx.GetCollaboration(ctx, id); {
 			case err == nil:
 				have = append(have, id)
 			case !errors.Is(err, cleanrooms.ErrNotFound):
@@ -68,7 +79,7 @@ func collaborationIDs(t *testing.T, s *Store, n int) []string {
 		}
 		return nil
 	})
-	return have
+	return have, err
 }
 
 // Concurrent writers share one commit, and each one's writes are there.
@@ -166,7 +177,12 @@ func TestGroupCommitInvisibleUntilCommit(t *testing.T) {
 	s, _ := mustOpenTemp(t, Options{})
 	errs := batchOf(t, s, 2, func(i int, tx cleanrooms.Tx) error {
 		if i == 1 {
-			if got := collaborationIDs(t, s, 2); len(got) != 0 {
+			// c0 is written and its fn has returned; its batch is open.
+			got, err := readCollaborationIDs(t.Context(), s, 2)
+			if err != nil {
+				return err
+			}
+			if len(got) != 0 {
 				return fmt.Errorf("a reader saw %v before the batch committed", got)
 			}
 		}
