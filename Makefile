@@ -34,6 +34,7 @@ unit:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/restjson
 	$(GO) test -run='^$$' -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./internal/protocol/awsjson
+	$(GO) test -run='^$$' -fuzz=FuzzFastJSON -fuzztime=$(FUZZTIME) ./internal/store/sqlstore
 
 python: build
 	CLEANROOMSD_BIN=$(CURDIR)/bin/cleanroomsd python3 -m unittest discover -s tests/python -p '*_test.py'

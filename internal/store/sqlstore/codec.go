@@ -58,14 +58,7 @@ func stringsParam(s []string) (any, error) {
 	return jsonParam(s)
 }
 
-func stringsValue(v sql.NullString) ([]string, error) {
-	if !v.Valid {
-		return nil, nil
-	}
-	s := []string{} // "[]" must come back non-nil
-	err := jsonValue(v.String, &s)
-	return s, err
-}
+// stringsValue is in codec_fast.go.
 
 func jsonPtrParam[T any](p *T) (any, error) {
 	if p == nil {

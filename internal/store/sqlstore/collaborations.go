@@ -55,15 +55,18 @@ type collaborationRow struct {
 	deleteTime                sql.NullInt64
 }
 
-func (r *collaborationRow) dest() []any {
+func (r *collaborationRow) dest() []any { return r.appendDest(make([]any, 0, 16)) }
+
+// appendDest appends dest's pointers to d (joined rows share one slice).
+func (r *collaborationRow) appendDest(d []any) []any {
 	c := &r.c
-	return []any{
+	return append(d,
 		&c.ID, &c.Region, &c.CreatorAccountID,
 		&c.Name, &c.Description, &c.CreatorDisplayName,
 		&c.QueryLogStatus, &c.JobLogStatus, &c.AnalyticsEngine, &r.isMetricsEnabled,
 		&r.dataEncryption, &r.autoApproved, &r.allowedRegs,
 		&r.createTime, &r.updateTime, &r.deleteTime,
-	}
+	)
 }
 
 func (r *collaborationRow) record() (cleanrooms.Collaboration, error) {
@@ -86,14 +89,14 @@ func (r *collaborationRow) record() (cleanrooms.Collaboration, error) {
 }
 
 func (t *readTx) GetCollaboration(ctx context.Context, id string) (*cleanrooms.Collaboration, error) {
-	what := fmt.Sprintf("get collaboration %q", id)
+	what := func() string { return fmt.Sprintf("get collaboration %q", id) } // on failure only
 	var r collaborationRow
 	if err := t.queryRow(ctx, getCollaborationSQL, id).Scan(r.dest()...); err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	c, err := r.record()
 	if err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	return &c, nil
 }

@@ -51,4 +51,7 @@ type dialect interface {
 	// anyText is the argument for a string bound for a column that holds
 	// any bytes (tag keys and values, which the API does not constrain).
 	anyText(s string) any
+	// uncancellableReads reports whether read statements should run
+	// without the caller's cancellation (see readTx.detached).
+	uncancellableReads() bool
 }

@@ -70,7 +70,7 @@ func (r *memberRow) record() (cleanrooms.Member, error) {
 	if m.MLAbilities, err = stringsValue(r.mlAbilities); err != nil {
 		return m, err
 	}
-	if err := jsonValue(r.payment, &m.Payment); err != nil {
+	if err := paymentValue(r.payment, &m.Payment); err != nil {
 		return m, err
 	}
 	m.CreateTime = timeValue(r.createTime)
@@ -79,20 +79,20 @@ func (r *memberRow) record() (cleanrooms.Member, error) {
 }
 
 func (t *readTx) GetMember(ctx context.Context, collaborationID, accountID string) (*cleanrooms.Member, error) {
-	what := fmt.Sprintf("get member %q of collaboration %q", accountID, collaborationID)
+	what := func() string { return fmt.Sprintf("get member %q of collaboration %q", accountID, collaborationID) } // on failure only
 	var r memberRow
 	if err := t.queryRow(ctx, getMemberSQL, collaborationID, accountID).Scan(r.dest()...); err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	m, err := r.record()
 	if err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	return &m, nil
 }
 
 func (t *readTx) ListMembers(ctx context.Context, collaborationID string, p cleanrooms.Page) ([]cleanrooms.Member, string, error) {
-	what := fmt.Sprintf("list members of collaboration %q", collaborationID)
+	what := func() string { return fmt.Sprintf("list members of collaboration %q", collaborationID) } // on failure only
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
@@ -109,7 +109,7 @@ func (t *readTx) ListMembers(ctx context.Context, collaborationID string, p clea
 		rows, err = t.query(ctx, listMembersAfterSQL, collaborationID, after[0], after[1], p.Limit+1)
 	}
 	if err != nil {
-		return nil, "", t.fail(err, what)
+		return nil, "", t.fail(err, what())
 	}
 	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.Member, []int64, error) {
 		var r memberRow
@@ -121,7 +121,7 @@ func (t *readTx) ListMembers(ctx context.Context, collaborationID string, p clea
 		return m, []int64{int64(m.Position), seq}, err
 	})
 	if err != nil {
-		return nil, "", t.fail(err, what)
+		return nil, "", t.fail(err, what())
 	}
 	return items, next, nil
 }
@@ -160,13 +160,16 @@ type optionalMemberRow struct {
 	createTime, updateTime     sql.NullInt64
 }
 
-func (r *optionalMemberRow) dest() []any {
-	return []any{
+func (r *optionalMemberRow) dest() []any { return r.appendDest(make([]any, 0, 11)) }
+
+// appendDest appends dest's pointers to d (joined rows share one slice).
+func (r *optionalMemberRow) appendDest(d []any) []any {
+	return append(d,
 		&r.collaborationID, &r.accountID, &r.position,
 		&r.displayName, &r.abilities, &r.mlAbilities,
 		&r.status, &r.payment, &r.membershipID,
 		&r.createTime, &r.updateTime,
-	}
+	)
 }
 
 // record returns the member, or nil if the join found no row (account_id

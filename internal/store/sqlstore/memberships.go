@@ -52,14 +52,17 @@ type membershipRow struct {
 	createTime, updateTime    int64
 }
 
-func (r *membershipRow) dest() []any {
+func (r *membershipRow) dest() []any { return r.appendDest(make([]any, 0, 13)) }
+
+// appendDest appends dest's pointers to d (joined rows share one slice).
+func (r *membershipRow) appendDest(d []any) []any {
 	m := &r.m
-	return []any{
+	return append(d,
 		&m.ID, &m.AccountID, &m.Region, &m.CollaborationID,
 		&m.Status, &m.QueryLogStatus, &m.JobLogStatus, &r.isMetricsEnabled,
 		&r.resultConfig, &r.jobResultCf, &r.payment,
 		&r.createTime, &r.updateTime,
-	}
+	)
 }
 
 func (r *membershipRow) record() (cleanrooms.Membership, error) {
@@ -72,7 +75,7 @@ func (r *membershipRow) record() (cleanrooms.Membership, error) {
 	if m.DefaultJobResultConfig, err = jsonPtrValue[cleanrooms.JobResultConfig](r.jobResultCf); err != nil {
 		return m, err
 	}
-	if err := jsonValue(r.payment, &m.Payment); err != nil {
+	if err := paymentValue(r.payment, &m.Payment); err != nil {
 		return m, err
 	}
 	m.CreateTime = timeValue(r.createTime)
@@ -81,14 +84,14 @@ func (r *membershipRow) record() (cleanrooms.Membership, error) {
 }
 
 func (t *readTx) GetMembership(ctx context.Context, id string) (*cleanrooms.Membership, error) {
-	what := fmt.Sprintf("get membership %q", id)
+	what := func() string { return fmt.Sprintf("get membership %q", id) } // on failure only
 	var r membershipRow
 	if err := t.queryRow(ctx, getMembershipSQL, id).Scan(r.dest()...); err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	m, err := r.record()
 	if err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	return &m, nil
 }
@@ -111,10 +114,14 @@ type membershipWithRow struct {
 	ms membershipRow
 	c  collaborationRow
 	m  optionalMemberRow
+	// dst backs dest: the row is on the heap already (Scan holds pointers
+	// into it), so its 40 destinations (and a list's keyset column) cost no
+	// allocation of their own.
+	dst [41]any
 }
 
 func (r *membershipWithRow) dest() []any {
-	return append(append(r.ms.dest(), r.c.dest()...), r.m.dest()...)
+	return r.m.appendDest(r.c.appendDest(r.ms.appendDest(r.dst[:0])))
 }
 
 func (r *membershipWithRow) record() (cleanrooms.MembershipWith, error) {
@@ -131,14 +138,14 @@ func (r *membershipWithRow) record() (cleanrooms.MembershipWith, error) {
 }
 
 func (t *readTx) GetMembershipWith(ctx context.Context, id string) (*cleanrooms.MembershipWith, error) {
-	what := fmt.Sprintf("get membership %q with its collaboration and member", id)
+	what := func() string { return fmt.Sprintf("get membership %q with its collaboration and member", id) } // on failure only
 	var r membershipWithRow
 	if err := t.queryRow(ctx, getMembershipWithSQL, id).Scan(r.dest()...); err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	w, err := r.record()
 	if err != nil {
-		return nil, t.fail(err, what)
+		return nil, t.fail(err, what())
 	}
 	return &w, nil
 }
@@ -174,7 +181,7 @@ func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, st
 // "memberships-of", so their cursors are interchangeable.
 func accountPage[T any](t *readTx, ctx context.Context, list, accountID string, statuses []string, p cleanrooms.Page,
 	query func(statuses int) string, scan func(*sql.Rows) (T, int64, error)) ([]T, string, error) {
-	what := fmt.Sprintf("list %s %q", list, accountID)
+	what := func() string { return fmt.Sprintf("list %s %q", list, accountID) } // on failure only
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
@@ -191,14 +198,14 @@ func accountPage[T any](t *readTx, ctx context.Context, list, accountID string, 
 	args = append(args, p.Limit+1)
 	rows, err := t.query(ctx, query(len(statuses)), args...)
 	if err != nil {
-		return nil, "", t.fail(err, what)
+		return nil, "", t.fail(err, what())
 	}
 	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (T, []int64, error) {
 		item, seq, err := scan(rows)
 		return item, []int64{seq}, err
 	})
 	if err != nil {
-		return nil, "", t.fail(err, what)
+		return nil, "", t.fail(err, what())
 	}
 	return items, next, nil
 }

@@ -121,6 +121,10 @@ func (postgresDialect) staleUniqueViolations() bool { return true }
 // sent as text and parsed as bytea's escape syntax.
 func (postgresDialect) anyText(s string) any { return []byte(s) }
 
+// uncancellableReads: no. A read waits on the network and on the server's
+// locks, and cancelling it when the client goes away frees both.
+func (postgresDialect) uncancellableReads() bool { return false }
+
 // PostgreSQL error codes (SQLSTATE) the store acts on.
 const (
 	pgUniqueViolation      = "23505"

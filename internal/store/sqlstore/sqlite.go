@@ -58,6 +58,16 @@ func (sqliteDialect) staleUniqueViolations() bool { return false }
 // SQLite's TEXT holds any bytes, NUL included.
 func (sqliteDialect) anyText(s string) any { return s }
 
+// uncancellableReads: yes. A statement run with a context that can be
+// cancelled costs two goroutines, database/sql's (closing the rows on
+// cancellation) and the driver's (interrupting SQLite), started and torn
+// down for every read: on GetMembership, ≈ 8 allocations and the
+// scheduling of both. A read here is bounded (one row or one page of at
+// most 100, on an index) and takes microseconds, so interrupting it when a
+// client goes away saves nothing; a read that was cancelled before it
+// starts still fails (readTx.stmtCtx).
+func (sqliteDialect) uncancellableReads() bool { return true }
+
 func (sqliteDialect) classify(err error) errKind {
 	var se sqlite3.Error
 	if !errors.As(err, &se) {

@@ -107,7 +107,7 @@ func (s *Store) View(ctx context.Context, fn func(tx cleanrooms.ReadTx) error) e
 		return s.wrapErr("begin read", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&readTx{d: s.d, tx: sqlTx, stmts: stmts(&s.rstmts)})
+	return fn(&readTx{d: s.d, tx: sqlTx, stmts: stmts(&s.rstmts), uncancellable: s.d.uncancellableReads()})
 }
 
 // ViewOne implements cleanrooms.Store: fn's one read runs as a single
@@ -134,7 +134,7 @@ func (s *Store) ViewOne(ctx context.Context, fn func(tx cleanrooms.ReadTx) error
 	if s.closed.Load() {
 		return errClosed
 	}
-	return fn(&readTx{d: s.d, db: s.r, stmts: stmts(&s.rstmts)})
+	return fn(&readTx{d: s.d, db: s.r, stmts: stmts(&s.rstmts), uncancellable: s.d.uncancellableReads()})
 }
 
 // errSecondRead is a second statement in one ViewOne.
@@ -187,6 +187,25 @@ type readTx struct {
 	// detached runs statements without the caller's cancellation: tx is a
 	// group-commit batch shared with other callers (see groupCommit).
 	detached bool
+	// uncancellable runs reads without the caller's cancellation, where
+	// the dialect asks for it (dialect.uncancellableReads); a read whose
+	// caller has already given up does not start.
+	uncancellable bool
+}
+
+// stmtCtx is the context a statement runs with: ctx, or one that is never
+// cancelled (and carries no values, which no driver reads).
+func (t *readTx) stmtCtx(ctx context.Context) (context.Context, error) {
+	switch {
+	case t.detached:
+		return context.Background(), nil
+	case t.uncancellable:
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return context.Background(), nil
+	}
+	return ctx, nil
 }
 
 // writeTx implements cleanrooms.Tx.
@@ -196,8 +215,9 @@ type writeTx struct{ readTx }
 // cache, and rebound only when they run unprepared.
 
 func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if t.detached {
-		ctx = context.WithoutCancel(ctx)
+	ctx, err := t.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if st := t.stmts[query]; st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -206,8 +226,9 @@ func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Resul
 }
 
 func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if t.detached {
-		ctx = context.WithoutCancel(ctx)
+	ctx, err := t.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
 	}
 	st := t.stmts[query]
 	if t.tx == nil {
@@ -233,8 +254,9 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
-	if t.detached {
-		ctx = context.WithoutCancel(ctx)
+	ctx, err := t.stmtCtx(ctx)
+	if err != nil {
+		return errRow{err}
 	}
 	st := t.stmts[query]
 	if t.tx == nil {

@@ -179,6 +179,20 @@ func testCanceledContext(t *testing.T, h *harness) {
 	if _, ok := readState(t, h).Collaborations["c1"]; ok {
 		t.Errorf("Transact with a canceled context wrote")
 	}
+	// A read whose caller has given up does not run either, in a View or
+	// in a ViewOne (whose statements may run without the caller's
+	// cancellation once started).
+	h.mustInsertCollaboration(collaboration("c2", acctA))
+	read := func(tx cleanrooms.ReadTx) error {
+		_, err := tx.GetCollaboration(ctx, "c2")
+		return err
+	}
+	if err := h.s.View(ctx, read); err == nil {
+		t.Errorf("View with a canceled context read")
+	}
+	if err := h.s.ViewOne(ctx, read); err == nil {
+		t.Errorf("ViewOne with a canceled context read")
+	}
 }
 
 func testClosed(t *testing.T, h *harness) {

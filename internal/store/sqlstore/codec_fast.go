@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"unicode/utf8"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// Fast paths for the two JSON columns every membership and member read
+// decodes: string lists (abilities, regions, change types) and payment
+// configurations. encoding/json spends ≈ 6 allocations and a reflective
+// walk on each, and a GetMembership decodes four of them (issue 10). Both
+// values are written by json.Marshal, so what is stored has one shape: no
+// whitespace, and, for these values, no escapes. The fast paths accept
+// exactly that shape and report false on anything else (an escape, a
+// null, an unknown key, whitespace an operator's SQL put there), which is
+// then decoded by encoding/json: the result is always what json.Unmarshal
+// gives, which FuzzFastJSON checks.
+
+// stringsFast decodes ["a","b",…] whose strings hold no '\\'. The strings
+// share s's memory.
+func stringsFast(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || !utf8.ValidString(s) {
+		// json.Unmarshal turns invalid UTF-8 into U+FFFD.
+		return nil, false
+	}
+	if len(s) == 2 {
+		return []string{}, true
+	}
+	// First pass: validate and count, so the slice is allocated once.
+	n := 0
+	for i := 1; ; {
+		if s[i] != '"' {
+			return nil, false
+		}
+		j := i + 1
+		for j < len(s) && s[j] != '"' {
+			if c := s[j]; c == '\\' || c < 0x20 {
+				return nil, false
+			}
+			j++
+		}
+		if j >= len(s)-1 {
+			return nil, false
+		}
+		n++
+		switch s[j+1] {
+		case ']':
+			if j+2 != len(s) {
+				return nil, false
+			}
+		case ',':
+			i = j + 2
+			continue
+		default:
+			return nil, false
+		}
+		break
+	}
+	out := make([]string, 0, n)
+	for i := 1; len(out) < n; {
+		j := i + 1
+		for s[j] != '"' {
+			j++
+		}
+		out = append(out, s[i+1:j])
+		i = j + 2
+	}
+	return out, true
+}
+
+// paymentFast decodes {"queryCompute":true,"jobCompute":false,…} whose
+// keys are PaymentConfig's and whose values are true or false.
+func paymentFast(s string, p *cleanrooms.PaymentConfig) bool {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return false
+	}
+	var out cleanrooms.PaymentConfig
+	var opt *[4]bool // the optional fields' values, in one allocation
+	set := func(k int, v bool) *bool {
+		if opt == nil {
+			opt = new([4]bool)
+		}
+		opt[k] = v
+		return &opt[k]
+	}
+	if len(s) > 2 {
+		for i := 1; ; {
+			if s[i] != '"' {
+				return false
+			}
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				j++
+			}
+			if j+1 >= len(s) || s[j+1] != ':' {
+				return false
+			}
+			key := s[i+1 : j]
+			var v bool
+			rest := s[j+2:]
+			switch {
+			case len(rest) >= 4 && rest[:4] == "true":
+				v, i = true, j+6
+			case len(rest) >= 5 && rest[:5] == "false":
+				v, i = false, j+7
+			default:
+				return false
+			}
+			switch key {
+			case "queryCompute":
+				out.QueryCompute = v
+			case "jobCompute":
+				out.JobCompute = set(0, v)
+			case "modelTraining":
+				out.ModelTraining = set(1, v)
+			case "modelInference":
+				out.ModelInference = set(2, v)
+			case "syntheticDataGeneration":
+				out.SyntheticDataGeneration = set(3, v)
+			default: // json.Unmarshal matches keys case-insensitively
+				return false
+			}
+			if i >= len(s) {
+				return false
+			}
+			if s[i] == '}' {
+				if i != len(s)-1 {
+					return false
+				}
+				break
+			}
+			if s[i] != ',' {
+				return false
+			}
+			i++
+		}
+	}
+	*p = out
+	return true
+}
+
+// paymentValue decodes a stored payment configuration.
+func paymentValue(s string, p *cleanrooms.PaymentConfig) error {
+	if paymentFast(s, p) {
+		return nil
+	}
+	*p = cleanrooms.PaymentConfig{}
+	return jsonValue(s, p)
+}
+
+func stringsValue(v sql.NullString) ([]string, error) {
+	if !v.Valid {
+		return nil, nil
+	}
+	if s, ok := stringsFast(v.String); ok {
+		return s, nil
+	}
+	s := []string{} // "[]" must come back non-nil
+	err := jsonValue(v.String, &s)
+	return s, err
+}

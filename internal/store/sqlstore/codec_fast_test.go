@@ -1,0 +1,85 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
+)
+
+// The fast decoders must give exactly what encoding/json gives, on what
+// json.Marshal writes and on anything else a column may hold.
+
+var fastJSONSeeds = []string{
+	`[]`, `["CAN_QUERY"]`, `["CAN_QUERY","CAN_RECEIVE_RESULTS"]`, `["a,b","c"]`, `[""]`,
+	`["\u003c"]`, `["a\"b"]`, `[ "a"]`, `["a",]`, `["a"`, `[,]`, `null`, `["é","\xff"]`, `[1]`,
+	`{}`, `{"queryCompute":true}`, `{"queryCompute":false,"jobCompute":true}`,
+	`{"queryCompute":true,"jobCompute":false,"modelTraining":true,"modelInference":false,"syntheticDataGeneration":true}`,
+	`{"QueryCompute":true}`, `{"queryCompute":null}`, `{"queryCompute":true,"queryCompute":false}`,
+	`{"jobCompute":true,"jobCompute":false}`, `{"other":1}`, `{"queryCompute":true }`,
+	`{"queryCompute":truex}`, `{"queryCompute":true,}`, `{"queryCompute":tru}`, `{"queryCompute"}`, `{`, `}`,
+}
+
+func FuzzFastJSON(f *testing.F) {
+	for _, s := range fastJSONSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkStringsFast(t, s)
+		checkPaymentFast(t, s)
+	})
+}
+
+func TestFastJSONSeeds(t *testing.T) {
+	for _, s := range fastJSONSeeds {
+		checkStringsFast(t, s)
+		checkPaymentFast(t, s)
+	}
+	// What the service stores does take the fast paths.
+	for _, v := range [][]string{{}, {"CAN_QUERY", "CAN_RECEIVE_RESULTS"}, {"us-east-1"}} {
+		b, _ := json.Marshal(v)
+		if _, ok := stringsFast(string(b)); !ok {
+			t.Errorf("stringsFast(%s) fell back", b)
+		}
+	}
+	yes, no := true, false
+	for _, v := range []cleanrooms.PaymentConfig{{}, {QueryCompute: true, JobCompute: &no, ModelTraining: &yes, ModelInference: &no, SyntheticDataGeneration: &yes}} {
+		b, _ := json.Marshal(v)
+		var got cleanrooms.PaymentConfig
+		if !paymentFast(string(b), &got) {
+			t.Errorf("paymentFast(%s) fell back", b)
+		}
+		if diff := cmp.Diff(v, got); diff != "" {
+			t.Errorf("paymentFast(%s) (-want +got):\n%s", b, diff)
+		}
+	}
+}
+
+func checkStringsFast(t *testing.T, s string) {
+	t.Helper()
+	got, gotErr := stringsValue(sql.NullString{String: s, Valid: true})
+	want := []string{}
+	wantErr := json.Unmarshal([]byte(s), &want)
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Fatalf("stringsValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+	}
+	if wantErr == nil && !cmp.Equal(got, want) {
+		t.Fatalf("stringsValue(%q) = %#v, json.Unmarshal %#v", s, got, want)
+	}
+}
+
+func checkPaymentFast(t *testing.T, s string) {
+	t.Helper()
+	var got, want cleanrooms.PaymentConfig
+	gotErr := paymentValue(s, &got)
+	wantErr := json.Unmarshal([]byte(s), &want)
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Fatalf("paymentValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+	}
+	if wantErr == nil && !cmp.Equal(got, want) {
+		t.Fatalf("paymentValue(%q) = %+v, json.Unmarshal %+v", s, got, want)
+	}
+}
