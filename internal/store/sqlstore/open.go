@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync/atomic"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -53,6 +54,9 @@ type Store struct {
 	// group, when not nil (SQLite files), batches concurrent Transact
 	// calls into one commit; see groupCommit.
 	group *groupCommit
+	// fast, when not nil (SQLite files), serves ViewOne's single-row
+	// reads without database/sql; see fastReader.
+	fast *fastReader
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -99,6 +103,11 @@ func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
 	if s.r, err = openPool(ctx, rdsn, s.opts.MaxReadConns); err != nil {
 		return err
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	s.fast = newFastReader(abs, s.opts)
 	s.group = &groupCommit{s: s}
 	s.prepare()
 	return nil
@@ -190,6 +199,9 @@ func (s *Store) Close() error {
 	if s.prepared != nil {
 		s.stopPrepare()
 		<-s.prepared
+	}
+	if s.fast != nil {
+		s.fast.close()
 	}
 	var errs []error
 	if r := stmts(&s.rstmts); r != nil && s.r != s.w {

@@ -134,7 +134,7 @@ func (s *Store) ViewOne(ctx context.Context, fn func(tx cleanrooms.ReadTx) error
 	if s.closed.Load() {
 		return errClosed
 	}
-	return fn(&readTx{d: s.d, db: s.r, stmts: stmts(&s.rstmts), uncancellable: s.d.uncancellableReads()})
+	return fn(&readTx{d: s.d, db: s.r, stmts: stmts(&s.rstmts), fast: s.fast, uncancellable: s.d.uncancellableReads()})
 }
 
 // errSecondRead is a second statement in one ViewOne.
@@ -187,6 +187,9 @@ type readTx struct {
 	// detached runs statements without the caller's cancellation: tx is a
 	// group-commit batch shared with other callers (see groupCommit).
 	detached bool
+	// fast, when not nil, serves this ViewOne's single-row read
+	// (sqlite_fastread.go).
+	fast *fastReader
 	// uncancellable runs reads without the caller's cancellation, where
 	// the dialect asks for it (dialect.uncancellableReads); a read whose
 	// caller has already given up does not start.
@@ -253,6 +256,25 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
+// fastRow is ViewOne's single-row read on a SQLite file: stepped by
+// fastReader when it handles the argument and destination types, else
+// through database/sql.
+type fastRow struct {
+	t     *readTx
+	query string
+	args  []any
+}
+
+func (r fastRow) Scan(dest ...any) error {
+	if fastSupported(r.args, dest) {
+		return r.t.fast.queryRow(r.query, r.args, dest)
+	}
+	if st := r.t.stmts[r.query]; st != nil {
+		return st.QueryRowContext(context.Background(), r.args...).Scan(dest...)
+	}
+	return r.t.db.QueryRowContext(context.Background(), r.t.d.rebind(r.query), r.args...).Scan(dest...)
+}
+
 func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
 	ctx, err := t.stmtCtx(ctx)
 	if err != nil {
@@ -262,6 +284,9 @@ func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowSca
 	if t.tx == nil {
 		if t.reads++; t.reads > 1 {
 			return errRow{errSecondRead}
+		}
+		if t.fast != nil {
+			return fastRow{t, query, args}
 		}
 		if st != nil {
 			return st.QueryRowContext(ctx, args...)
