@@ -194,7 +194,7 @@ func (t *readTx) AssociationOfTableIn(ctx context.Context, collaborationID, conf
 
 func (t *readTx) ListAssociationsOf(ctx context.Context, membershipID string, p cleanrooms.Page) ([]cleanrooms.Association, string, error) {
 	return seqPage(t, ctx, fmt.Sprintf("list associations of membership %q", membershipID), cursorScope("associations-of", membershipID), p,
-		associationsOfSQL, []any{membershipID}, func(rows *sql.Rows) (cleanrooms.Association, int64, error) {
+		associationsOfSQL, []any{membershipID}, func(rows sqlRows) (cleanrooms.Association, int64, error) {
 			var r associationRow
 			var seq int64
 			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
@@ -303,7 +303,7 @@ func (t *readTx) GetSchemaSourceFor(ctx context.Context, collaborationID, accoun
 
 func (t *readTx) ListSchemaSources(ctx context.Context, collaborationID string, p cleanrooms.Page) ([]cleanrooms.SchemaSource, string, error) {
 	return seqPage(t, ctx, fmt.Sprintf("list schemas of collaboration %q", collaborationID), cursorScope("schemas-of", collaborationID), p,
-		listSchemaSourcesSQL, []any{collaborationID}, func(rows *sql.Rows) (cleanrooms.SchemaSource, int64, error) {
+		listSchemaSourcesSQL, []any{collaborationID}, func(rows sqlRows) (cleanrooms.SchemaSource, int64, error) {
 			var r schemaSourceRow
 			var seq int64
 			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {

@@ -120,7 +120,7 @@ func (t *readTx) ListCollaborationPrivacyBudgetTemplates(ctx context.Context, co
 // the parent id, the seq to start after and the limit.
 func (t *readTx) budgetTemplatePage(ctx context.Context, list, parent, query string, p cleanrooms.Page) ([]cleanrooms.PrivacyBudgetTemplate, string, error) {
 	return seqPage(t, ctx, fmt.Sprintf("list %s %q", list, parent), cursorScope(list, parent), p, query, []any{parent},
-		func(rows *sql.Rows) (cleanrooms.PrivacyBudgetTemplate, int64, error) {
+		func(rows sqlRows) (cleanrooms.PrivacyBudgetTemplate, int64, error) {
 			var r budgetTemplateRow
 			var seq int64
 			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {

@@ -161,3 +161,161 @@ func stringsValue(v sql.NullString) ([]string, error) {
 	err := jsonValue(v.String, &s)
 	return s, err
 }
+
+// jscan reads the JSON that json.Marshal writes for the stored result
+// configurations: objects, strings without escapes, true and false.
+type jscan struct {
+	s string
+	i int
+}
+
+func (p *jscan) lit(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *jscan) str() (string, bool) {
+	if !p.lit('"') {
+		return "", false
+	}
+	j := p.i
+	for j < len(p.s) && p.s[j] != '"' {
+		if c := p.s[j]; c == '\\' || c < 0x20 {
+			return "", false
+		}
+		j++
+	}
+	if j == len(p.s) {
+		return "", false
+	}
+	v := p.s[p.i:j]
+	p.i = j + 1
+	return v, true
+}
+
+func (p *jscan) boolean() (bool, bool) {
+	rest := p.s[p.i:]
+	switch {
+	case len(rest) >= 4 && rest[:4] == "true":
+		p.i += 4
+		return true, true
+	case len(rest) >= 5 && rest[:5] == "false":
+		p.i += 5
+		return false, true
+	}
+	return false, false
+}
+
+// object reads {"key":value,…}, field reading each value. A key seen twice
+// is refused: encoding/json merges a repeated object into the first.
+func (p *jscan) object(field func(key string) bool) bool {
+	if !p.lit('{') {
+		return false
+	}
+	if p.lit('}') {
+		return true
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.lit(':') || !field(k) {
+			return false
+		}
+		if p.lit('}') {
+			return true
+		}
+		if !p.lit(',') {
+			return false
+		}
+	}
+}
+
+// resultConfigFast decodes {"s3":{…},"roleArn":"…"}, the shape of both
+// ResultConfig and JobResultConfig.
+func resultConfigFast(s string) (s3 *cleanrooms.S3Output, roleArn string, ok bool) {
+	if !utf8.ValidString(s) {
+		return nil, "", false
+	}
+	p := jscan{s: s}
+	var seen uint8
+	once := func(bit uint8) bool {
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return true
+	}
+	ok = p.object(func(k string) bool {
+		var ok bool
+		switch k {
+		case "roleArn":
+			if !once(1) {
+				return false
+			}
+			roleArn, ok = p.str()
+			return ok
+		case "s3":
+			if !once(2) {
+				return false
+			}
+			// The destination and its optional values in one allocation.
+			box := new(struct {
+				o      cleanrooms.S3Output
+				prefix string
+				single bool
+			})
+			s3 = &box.o
+			return p.object(func(k string) bool {
+				switch k {
+				case "bucket":
+					if !once(4) {
+						return false
+					}
+					box.o.Bucket, ok = p.str()
+				case "keyPrefix":
+					if !once(8) {
+						return false
+					}
+					box.prefix, ok = p.str()
+					box.o.KeyPrefix = &box.prefix
+				case "resultFormat":
+					if !once(16) {
+						return false
+					}
+					box.o.ResultFormat, ok = p.str()
+				case "singleFileOutput":
+					if !once(32) {
+						return false
+					}
+					box.single, ok = p.boolean()
+					box.o.SingleFileOutput = &box.single
+				default:
+					return false
+				}
+				return ok
+			})
+		}
+		return false
+	})
+	return s3, roleArn, ok && p.i == len(s)
+}
+
+func resultConfigValue(v sql.NullString) (*cleanrooms.ResultConfig, error) {
+	if v.Valid {
+		if s3, role, ok := resultConfigFast(v.String); ok {
+			return &cleanrooms.ResultConfig{S3: s3, RoleArn: role}, nil
+		}
+	}
+	return jsonPtrValue[cleanrooms.ResultConfig](v)
+}
+
+func jobResultConfigValue(v sql.NullString) (*cleanrooms.JobResultConfig, error) {
+	if v.Valid {
+		if s3, role, ok := resultConfigFast(v.String); ok {
+			return &cleanrooms.JobResultConfig{S3: s3, RoleArn: role}, nil
+		}
+	}
+	return jsonPtrValue[cleanrooms.JobResultConfig](v)
+}

@@ -21,6 +21,10 @@ var fastJSONSeeds = []string{
 	`{"QueryCompute":true}`, `{"queryCompute":null}`, `{"queryCompute":true,"queryCompute":false}`,
 	`{"jobCompute":true,"jobCompute":false}`, `{"other":1}`, `{"queryCompute":true }`,
 	`{"queryCompute":truex}`, `{"queryCompute":true,}`, `{"queryCompute":tru}`, `{"queryCompute"}`, `{`, `}`,
+	`{"s3":{"bucket":"b","keyPrefix":"p/","resultFormat":"CSV","singleFileOutput":true},"roleArn":"arn:aws:iam::1:role/r"}`,
+	`{"s3":{"bucket":"b"}}`, `{"roleArn":"r"}`, `{"s3":{}}`, `{"s3":null}`, `{"s3":{"bucket":"a","keyPrefix":"p"},"s3":{"bucket":"b"}}`,
+	`{"s3":{"bucket":"a","bucket":"b"}}`, `{"roleArn":"a","roleArn":"b"}`, `{"s3":{"keyPrefix":null}}`, `{"s3":{"Bucket":"b"}}`,
+	`{"s3":{"singleFileOutput":false}}`, `{"s3":{"bucket":"b"},}`, `{"s3":{"bucket":"b"}`, `{"s3":{"bucket":"\u00e9"}}`,
 }
 
 func FuzzFastJSON(f *testing.F) {
@@ -30,6 +34,7 @@ func FuzzFastJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkStringsFast(t, s)
 		checkPaymentFast(t, s)
+		checkResultConfigFast(t, s)
 	})
 }
 
@@ -37,6 +42,18 @@ func TestFastJSONSeeds(t *testing.T) {
 	for _, s := range fastJSONSeeds {
 		checkStringsFast(t, s)
 		checkPaymentFast(t, s)
+		checkResultConfigFast(t, s)
+	}
+	prefix, single := "p/", true
+	for _, v := range []cleanrooms.ResultConfig{{RoleArn: "r"}, {S3: &cleanrooms.S3Output{Bucket: "b", KeyPrefix: &prefix, ResultFormat: "CSV", SingleFileOutput: &single}}} {
+		b, _ := json.Marshal(v)
+		s3, role, ok := resultConfigFast(string(b))
+		if !ok {
+			t.Errorf("resultConfigFast(%s) fell back", b)
+		}
+		if diff := cmp.Diff(v, cleanrooms.ResultConfig{S3: s3, RoleArn: role}); diff != "" {
+			t.Errorf("resultConfigFast(%s) (-want +got):\n%s", b, diff)
+		}
 	}
 	// What the service stores does take the fast paths.
 	for _, v := range [][]string{{}, {"CAN_QUERY", "CAN_RECEIVE_RESULTS"}, {"us-east-1"}} {
@@ -81,5 +98,28 @@ func checkPaymentFast(t *testing.T, s string) {
 	}
 	if wantErr == nil && !cmp.Equal(got, want) {
 		t.Fatalf("paymentValue(%q) = %+v, json.Unmarshal %+v", s, got, want)
+	}
+}
+
+func checkResultConfigFast(t *testing.T, s string) {
+	t.Helper()
+	v := sql.NullString{String: s, Valid: true}
+	got, gotErr := resultConfigValue(v)
+	want := new(cleanrooms.ResultConfig)
+	wantErr := json.Unmarshal([]byte(s), want)
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Fatalf("resultConfigValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+	}
+	if wantErr == nil && !cmp.Equal(got, want) {
+		t.Fatalf("resultConfigValue(%q) = %+v, json.Unmarshal %+v", s, got, want)
+	}
+	gotJob, gotErr := jobResultConfigValue(v)
+	wantJob := new(cleanrooms.JobResultConfig)
+	wantErr = json.Unmarshal([]byte(s), wantJob)
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Fatalf("jobResultConfigValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+	}
+	if wantErr == nil && !cmp.Equal(gotJob, wantJob) {
+		t.Fatalf("jobResultConfigValue(%q) = %+v, json.Unmarshal %+v", s, gotJob, wantJob)
 	}
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 )
@@ -10,7 +9,7 @@ import (
 // ListCollaborationsOf lists by the account's member rows, keyset m.seq. An
 // empty statuses means every status, as for the membership lists.
 func (t *readTx) ListCollaborationsOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.CollaborationWithMember, string, error) {
-	return accountPage(t, ctx, "collaborations-of", accountID, statuses, p, collaborationsOfSQL, func(rows *sql.Rows) (cleanrooms.CollaborationWithMember, int64, error) {
+	return accountPage(t, ctx, "collaborations-of", accountID, statuses, p, collaborationsOfSQL, func(rows sqlRows) (cleanrooms.CollaborationWithMember, int64, error) {
 		var cr collaborationRow
 		var mr memberRow
 		var seq int64

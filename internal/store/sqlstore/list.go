@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -40,7 +39,7 @@ func statusClause(col string, n int) string {
 // readPage drains a keyset query that asked for limit+1 rows. scan returns
 // a row's item and its keyset values; the keyset of the last item kept
 // becomes the next cursor when the extra row shows there is more.
-func readPage[T any](rows *sql.Rows, limit int, scope string, scan func(*sql.Rows) (T, []int64, error)) ([]T, string, error) {
+func readPage[T any](rows sqlRows, limit int, scope string, scan func(sqlRows) (T, []int64, error)) ([]T, string, error) {
 	defer rows.Close()
 	items := make([]T, 0, min(limit, 128))
 	var last []int64

@@ -97,7 +97,7 @@ func (t *readTx) ListMembers(ctx context.Context, collaborationID string, p clea
 		return nil, "", err
 	}
 	scope := cursorScope("members", collaborationID)
-	var rows *sql.Rows
+	var rows sqlRows
 	var err error
 	if p.Cursor == "" {
 		rows, err = t.query(ctx, listMembersSQL, collaborationID, p.Limit+1)
@@ -111,7 +111,7 @@ func (t *readTx) ListMembers(ctx context.Context, collaborationID string, p clea
 	if err != nil {
 		return nil, "", t.fail(err, what())
 	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.Member, []int64, error) {
+	items, next, err := readPage(rows, p.Limit, scope, func(rows sqlRows) (cleanrooms.Member, []int64, error) {
 		var r memberRow
 		var seq int64
 		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {

@@ -69,10 +69,10 @@ func (r *membershipRow) record() (cleanrooms.Membership, error) {
 	m := r.m
 	var err error
 	m.IsMetricsEnabled = boolPtrValue(r.isMetricsEnabled)
-	if m.DefaultResultConfig, err = jsonPtrValue[cleanrooms.ResultConfig](r.resultConfig); err != nil {
+	if m.DefaultResultConfig, err = resultConfigValue(r.resultConfig); err != nil {
 		return m, err
 	}
-	if m.DefaultJobResultConfig, err = jsonPtrValue[cleanrooms.JobResultConfig](r.jobResultCf); err != nil {
+	if m.DefaultJobResultConfig, err = jobResultConfigValue(r.jobResultCf); err != nil {
 		return m, err
 	}
 	if err := paymentValue(r.payment, &m.Payment); err != nil {
@@ -151,8 +151,9 @@ func (t *readTx) GetMembershipWith(ctx context.Context, id string) (*cleanrooms.
 }
 
 func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.Membership, string, error) {
-	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsOfSQL, func(rows *sql.Rows) (cleanrooms.Membership, int64, error) {
-		var r membershipRow
+	var r membershipRow // reused: record copies what it returns out of it
+	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsOfSQL, func(rows sqlRows) (cleanrooms.Membership, int64, error) {
+		r = membershipRow{}
 		var seq int64
 		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
 			return cleanrooms.Membership{}, 0, err
@@ -163,10 +164,12 @@ func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, status
 }
 
 func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
-	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsWithOfSQL, func(rows *sql.Rows) (cleanrooms.MembershipWith, int64, error) {
-		var r membershipWithRow
-		var seq int64
-		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
+	r := new(membershipWithRow) // reused: record copies what it returns out of it
+	var seq int64
+	dest := append(r.dest(), &seq)
+	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipsWithOfSQL, func(rows sqlRows) (cleanrooms.MembershipWith, int64, error) {
+		r.ms, r.c, r.m = membershipRow{}, collaborationRow{}, optionalMemberRow{}
+		if err := rows.Scan(dest...); err != nil {
 			return cleanrooms.MembershipWith{}, 0, err
 		}
 		w, err := r.record()
@@ -180,7 +183,7 @@ func (t *readTx) ListMembershipsWithOf(ctx context.Context, accountID string, st
 // ListMembershipsOf and ListMembershipsWithOf share the scope
 // "memberships-of", so their cursors are interchangeable.
 func accountPage[T any](t *readTx, ctx context.Context, list, accountID string, statuses []string, p cleanrooms.Page,
-	query func(statuses int) string, scan func(*sql.Rows) (T, int64, error)) ([]T, string, error) {
+	query func(statuses int) string, scan func(sqlRows) (T, int64, error)) ([]T, string, error) {
 	what := func() string { return fmt.Sprintf("list %s %q", list, accountID) } // on failure only
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
@@ -200,7 +203,7 @@ func accountPage[T any](t *readTx, ctx context.Context, list, accountID string, 
 	if err != nil {
 		return nil, "", t.fail(err, what())
 	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (T, []int64, error) {
+	items, next, err := readPage(rows, p.Limit, scope, func(rows sqlRows) (T, []int64, error) {
 		item, seq, err := scan(rows)
 		return item, []int64{seq}, err
 	})

@@ -294,7 +294,7 @@ func (r *partRow) dest() []any {
 	return []any{&p.UploadID, &p.Number, &p.Size, &p.ETag, &p.BlobID, &r.mtime}
 }
 
-func (t *readTx) scanParts(rows *sql.Rows, what string) ([]cleanrooms.Part, error) {
+func (t *readTx) scanParts(rows sqlRows, what string) ([]cleanrooms.Part, error) {
 	defer rows.Close()
 	var out []cleanrooms.Part
 	for rows.Next() {

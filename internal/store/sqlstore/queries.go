@@ -150,7 +150,7 @@ func (t *readTx) ListProtectedQueriesOf(ctx context.Context, membershipID, statu
 		}
 		before = keys[0]
 	}
-	var rows *sql.Rows
+	var rows sqlRows
 	var err error
 	if status == "" {
 		rows, err = t.query(ctx, queriesOfSQL, membershipID, before, p.Limit+1)
@@ -160,7 +160,7 @@ func (t *readTx) ListProtectedQueriesOf(ctx context.Context, membershipID, statu
 	if err != nil {
 		return nil, "", t.fail(err, what)
 	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (cleanrooms.ProtectedQuery, []int64, error) {
+	items, next, err := readPage(rows, p.Limit, scope, func(rows sqlRows) (cleanrooms.ProtectedQuery, []int64, error) {
 		var r queryRow
 		var seq int64
 		if err := rows.Scan(append(r.dest(), &seq)...); err != nil {

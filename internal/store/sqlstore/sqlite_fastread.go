@@ -82,36 +82,12 @@ static int crd_open(const char *path, int busy_ms, sqlite3 **db) {
 	return rc;
 }
 
-// crd_step resets st, binds args and steps once. On a row it fills cols
-// (at most ncol) and *total, the bytes of its text and blob columns; the
-// statement is left on the row for crd_copy. Otherwise st is reset.
-static int crd_step(sqlite3_stmt *st, const crd_val *args, int nargs, crd_val *cols, int ncol, int *got, int *total) {
-	int i, rc;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (nargs != sqlite3_bind_parameter_count(st)) {
-		return -1;
-	}
-	for (i = 0; i < nargs; i++) {
-		const crd_val *a = &args[i];
-		switch (a->typ) {
-		case CRD_INTEGER: rc = sqlite3_bind_int64(st, i+1, a->i64); break;
-		case CRD_FLOAT:   rc = sqlite3_bind_double(st, i+1, a->f64); break;
-		case CRD_TEXT:    rc = sqlite3_bind_text(st, i+1, (const char *)a->p, a->n, 0); break; // SQLITE_STATIC
-		default:          rc = sqlite3_bind_null(st, i+1); break;
-		}
-		if (rc != 0) {
-			return rc;
-		}
-	}
-	rc = sqlite3_step(st);
-	if (rc != CRD_ROW) {
-		sqlite3_reset(st);
-		return rc;
-	}
+// crd_fill reads the current row of st into cols (at most ncol) and
+// *total, the bytes of its text and blob columns.
+static int crd_fill(sqlite3_stmt *st, crd_val *cols, int ncol, int *got, int *total) {
+	int i;
 	*got = sqlite3_column_count(st);
 	if (*got > ncol) {
-		sqlite3_reset(st);
 		return -2;
 	}
 	*total = 0;
@@ -138,9 +114,56 @@ static int crd_step(sqlite3_stmt *st, const crd_val *args, int nargs, crd_val *c
 	return CRD_ROW;
 }
 
+// crd_step resets st, binds args and steps once. On a row it fills cols
+// and leaves the statement on the row; otherwise st is reset.
+static int crd_step(sqlite3_stmt *st, const crd_val *args, int nargs, crd_val *cols, int ncol, int *got, int *total) {
+	int i, rc;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (nargs != sqlite3_bind_parameter_count(st)) {
+		return -1;
+	}
+	for (i = 0; i < nargs; i++) {
+		const crd_val *a = &args[i];
+		switch (a->typ) {
+		case CRD_INTEGER: rc = sqlite3_bind_int64(st, i+1, a->i64); break;
+		case CRD_FLOAT:   rc = sqlite3_bind_double(st, i+1, a->f64); break;
+		case CRD_TEXT:    rc = sqlite3_bind_text(st, i+1, (const char *)a->p, a->n, 0); break; // SQLITE_STATIC
+		default:          rc = sqlite3_bind_null(st, i+1); break;
+		}
+		if (rc != 0) {
+			return rc;
+		}
+	}
+	rc = sqlite3_step(st);
+	if (rc != CRD_ROW) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	rc = crd_fill(st, cols, ncol, got, total);
+	if (rc != CRD_ROW) {
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+// crd_next steps st to its next row (a page's rows after the first).
+static int crd_next(sqlite3_stmt *st, crd_val *cols, int ncol, int *got, int *total) {
+	int rc = sqlite3_step(st);
+	if (rc != CRD_ROW) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	rc = crd_fill(st, cols, ncol, got, total);
+	if (rc != CRD_ROW) {
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 // crd_copy copies the row's text and blob bytes into buf, in column
-// order, and resets st (ending its read of the snapshot).
-static void crd_copy(sqlite3_stmt *st, const crd_val *cols, int n, char *buf) {
+// order, and, if reset, resets st (ending its read of the snapshot).
+static void crd_copy(sqlite3_stmt *st, const crd_val *cols, int n, char *buf, int reset) {
 	int i;
 	for (i = 0; i < n; i++) {
 		if (cols[i].n > 0) {
@@ -148,7 +171,9 @@ static void crd_copy(sqlite3_stmt *st, const crd_val *cols, int n, char *buf) {
 			buf += cols[i].n;
 		}
 	}
-	sqlite3_reset(st);
+	if (reset) {
+		sqlite3_reset(st);
+	}
 }
 */
 import "C"
@@ -231,24 +256,34 @@ func fastSupported(args, dest []any) bool {
 // queryRow runs query with args and scans its first row into dest, as
 // (*sql.Row).Scan would: sql.ErrNoRows when there is none.
 func (r *fastReader) queryRow(query string, args []any, dest []any) error {
+	c, err := r.take()
+	if err != nil {
+		return err
+	}
+	defer r.give(c)
+	return c.queryRow(query, args, dest)
+}
+
+// take takes a connection from the pool, opening it if needed.
+func (r *fastReader) take() (*fastConn, error) {
 	c, ok := <-r.conns
 	if !ok || r.closed.Load() {
 		if ok {
 			r.conns <- c
 		}
-		return errClosed
+		return nil, errClosed
 	}
 	if c == nil {
 		var err error
 		if c, err = r.open(); err != nil {
 			r.conns <- nil
-			return err
+			return nil, err
 		}
 	}
-	err := c.queryRow(query, args, dest)
-	r.conns <- c
-	return err
+	return c, nil
 }
+
+func (r *fastReader) give(c *fastConn) { r.conns <- c }
 
 func (r *fastReader) open() (*fastConn, error) {
 	c := &fastConn{stmts: map[string]*C.sqlite3_stmt{}}
@@ -307,52 +342,153 @@ func (c *fastConn) stmt(query string) (*C.sqlite3_stmt, error) {
 }
 
 func (c *fastConn) queryRow(query string, args []any, dest []any) error {
-	if len(args) > fastMaxCols || len(dest) > fastMaxCols {
-		return fmt.Errorf("sqlstore: %d arguments or %d columns: more than the fast path reads", len(args), len(dest))
-	}
-	st, err := c.stmt(query)
+	st, n, total, err := c.start(query, args)
 	if err != nil {
 		return err
 	}
+	return c.scan(st, n, total, dest, true)
+}
+
+// start binds args to query's statement and steps to its first row,
+// returning the row's width and text size; sql.ErrNoRows if it has none.
+func (c *fastConn) start(query string, args []any) (*C.sqlite3_stmt, C.int, C.int, error) {
+	if len(args) > fastMaxCols {
+		return nil, 0, 0, fmt.Errorf("sqlstore: %d arguments: more than the fast path binds", len(args))
+	}
+	st, err := c.stmt(query)
+	if err != nil {
+		return nil, 0, 0, err
+	}
 	if err := c.bind(args); err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	var got, total C.int
 	rc := C.crd_step(st, c.args, C.int(len(args)), c.cols, fastMaxCols, &got, &total)
+	return st, got, total, c.stepErr(rc, len(args))
+}
+
+func (c *fastConn) stepErr(rc C.int, nargs int) error {
 	switch rc {
 	case C.CRD_ROW:
+		return nil
 	case C.CRD_DONE:
 		return sql.ErrNoRows
 	case -1:
-		return fmt.Errorf("sqlstore: %d arguments for a statement that takes another number", len(args))
+		return fmt.Errorf("sqlstore: %d arguments for a statement that takes another number", nargs)
 	case -2:
 		return errors.New("sqlstore: a row wider than the fast path reads")
-	default:
-		return c.lastError(rc)
 	}
-	cols := unsafe.Slice(c.cols, int(got))
+	return c.lastError(rc)
+}
+
+// scan copies the current row of st (n columns, total bytes of text)
+// into dest, resetting st first if reset.
+func (c *fastConn) scan(st *C.sqlite3_stmt, n, total C.int, dest []any, reset bool) error {
+	cols := unsafe.Slice(c.cols, int(n))
+	creset := C.int(0)
+	if reset {
+		creset = 1
+	}
 	var buf []byte
 	if total > 0 {
 		buf = make([]byte, int(total))
-		C.crd_copy(st, c.cols, got, (*C.char)(unsafe.Pointer(&buf[0])))
+		C.crd_copy(st, c.cols, n, (*C.char)(unsafe.Pointer(&buf[0])), creset)
 	} else {
-		C.crd_copy(st, c.cols, got, nil)
+		C.crd_copy(st, c.cols, n, nil, creset)
 	}
-	if len(dest) != int(got) {
-		return fmt.Errorf("sql: expected %d destination arguments in Scan, not %d", got, len(dest))
+	if len(dest) != int(n) {
+		return fmt.Errorf("sql: expected %d destination arguments in Scan, not %d", n, len(dest))
 	}
 	off := 0
 	for i, d := range dest {
 		col := &cols[i]
 		var text string
-		if n := int(col.n); n > 0 {
-			text = unsafe.String(&buf[off], n)
-			off += n
+		if l := int(col.n); l > 0 {
+			text = unsafe.String(&buf[off], l)
+			off += l
 		}
 		if err := assign(d, col, text); err != nil {
 			return fmt.Errorf("sql: Scan error on column index %d: %w", i, err)
 		}
 	}
+	return nil
+}
+
+// fastRows is a page of rows on the fast path. It holds its connection
+// until Close, as *sql.Rows does.
+type fastRows struct {
+	r        *fastReader
+	c        *fastConn
+	st       *C.sqlite3_stmt
+	n, total C.int
+	started  bool // Next has been called
+	onRow    bool // the statement is on a row Scan may read
+	err      error
+	closed   bool
+}
+
+// query starts query and returns its rows; the caller must Close them.
+func (r *fastReader) query(query string, args []any) (sqlRows, error) {
+	c, err := r.take()
+	if err != nil {
+		return nil, err
+	}
+	st, n, total, err := c.start(query, args)
+	rows := &fastRows{r: r, c: c, st: st, n: n, total: total}
+	switch {
+	case err == nil:
+		rows.onRow = true
+	case errors.Is(err, sql.ErrNoRows):
+	default:
+		r.give(c)
+		return nil, err
+	}
+	return rows, nil
+}
+
+func (rs *fastRows) Next() bool {
+	if rs.closed || rs.err != nil {
+		return false
+	}
+	if !rs.started {
+		rs.started = true
+		return rs.onRow
+	}
+	if !rs.onRow {
+		return false
+	}
+	rc := C.crd_next(rs.st, rs.c.cols, fastMaxCols, &rs.n, &rs.total)
+	if err := rs.c.stepErr(rc, 0); err != nil {
+		rs.onRow = false
+		if !errors.Is(err, sql.ErrNoRows) {
+			rs.err = err
+		}
+		return false
+	}
+	return true
+}
+
+func (rs *fastRows) Scan(dest ...any) error {
+	if rs.closed || !rs.started || !rs.onRow {
+		return errors.New("sql: Scan called without calling Next")
+	}
+	if !fastSupported(nil, dest) {
+		return fmt.Errorf("sqlstore: a Scan destination the fast path does not fill, among %T", dest)
+	}
+	return rs.c.scan(rs.st, rs.n, rs.total, dest, false)
+}
+
+func (rs *fastRows) Err() error { return rs.err }
+
+func (rs *fastRows) Close() error {
+	if rs.closed {
+		return nil
+	}
+	rs.closed = true
+	if rs.st != nil {
+		C.sqlite3_reset(rs.st)
+	}
+	rs.r.give(rs.c)
 	return nil
 }
 

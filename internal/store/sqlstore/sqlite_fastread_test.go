@@ -134,3 +134,93 @@ func TestFastReaderConcurrentAndClosed(t *testing.T) {
 		t.Errorf("read after Close = %v, want errClosed", err)
 	}
 }
+
+// A page read on the fast path has database/sql's rows, in order, and
+// gives its connection back on Close: with a pool of one connection, the
+// reads after it would wait forever otherwise.
+func TestFastRowsMatchDatabaseSQL(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "fast.db"), Options{MaxReadConns: 1})
+	defer s.Close()
+	if _, err := s.w.Exec(`CREATE TABLE fast_r (k INTEGER PRIMARY KEY, v TEXT, n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 50 {
+		var n any
+		if k%3 == 0 {
+			n = int64(k * 1000)
+		}
+		if _, err := s.w.Exec(`INSERT INTO fast_r VALUES (?, ?, ?)`, k, fmt.Sprintf("value %d é", k), n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type row struct {
+		K int64
+		V string
+		N sql.NullInt64
+	}
+	read := func(rows interface {
+		Next() bool
+		Scan(...any) error
+		Err() error
+		Close() error
+	}) ([]row, error) {
+		defer rows.Close()
+		var out []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.K, &r.V, &r.N); err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	for _, q := range []struct {
+		query string
+		args  []any
+	}{
+		{`SELECT k, v, n FROM fast_r WHERE k >= ? ORDER BY k LIMIT ?`, []any{int64(10), 21}},
+		{`SELECT k, v, n FROM fast_r WHERE k > ? ORDER BY k DESC`, []any{40}},
+		{`SELECT k, v, n FROM fast_r WHERE k > ?`, []any{1000}}, // no rows
+	} {
+		slowRows, err := s.r.Query(q.query, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := read(slowRows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // the one connection is given back each time
+			fastRows, err := s.fast.query(q.query, q.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := read(fastRows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s: fast rows (-database/sql +fast):\n%s", q.query, diff)
+			}
+		}
+	}
+	rows, err := s.fast.query(`SELECT k, v, n FROM fast_r`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k int64
+	var v string
+	var n sql.NullInt64
+	if err := rows.Scan(&k, &v, &n); err == nil {
+		t.Errorf("Scan before Next succeeded")
+	}
+	rows.Close()
+	if _, err := s.fast.query(`SELECT nope FROM fast_r`, nil); err == nil {
+		t.Errorf("a statement that does not prepare ran")
+	}
+	// ... and that failure gave its connection back too.
+	if err := s.fast.queryRow(`SELECT v FROM fast_r WHERE k = ?`, []any{3}, []any{&v}); err != nil || v != "value 3 é" {
+		t.Errorf("read after a failed query: %q, %v", v, err)
+	}
+}

@@ -114,7 +114,7 @@ func (t *readTx) GetConfiguredTable(ctx context.Context, id string) (*cleanrooms
 
 func (t *readTx) ListConfiguredTablesOf(ctx context.Context, accountID, region string, p cleanrooms.Page) ([]cleanrooms.ConfiguredTable, string, error) {
 	return seqPage(t, ctx, fmt.Sprintf("list configured tables of %q", accountID), cursorScope("configured-tables-of", accountID, region), p,
-		configuredTablesOfSQL, []any{accountID, region}, func(rows *sql.Rows) (cleanrooms.ConfiguredTable, int64, error) {
+		configuredTablesOfSQL, []any{accountID, region}, func(rows sqlRows) (cleanrooms.ConfiguredTable, int64, error) {
 			var r configuredTableRow
 			var seq int64
 			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {
@@ -129,7 +129,7 @@ func (t *readTx) ListConfiguredTablesOf(ctx context.Context, accountID, region s
 // takes args, then the seq to start after, then the limit, and its last
 // column is the seq.
 func seqPage[T any](t *readTx, ctx context.Context, what, scope string, p cleanrooms.Page, query string, args []any,
-	scan func(*sql.Rows) (T, int64, error)) ([]T, string, error) {
+	scan func(sqlRows) (T, int64, error)) ([]T, string, error) {
 	if err := checkLimit(p); err != nil {
 		return nil, "", err
 	}
@@ -145,7 +145,7 @@ func seqPage[T any](t *readTx, ctx context.Context, what, scope string, p cleanr
 	if err != nil {
 		return nil, "", t.fail(err, what)
 	}
-	items, next, err := readPage(rows, p.Limit, scope, func(rows *sql.Rows) (T, []int64, error) {
+	items, next, err := readPage(rows, p.Limit, scope, func(rows sqlRows) (T, []int64, error) {
 		item, seq, err := scan(rows)
 		return item, []int64{seq}, err
 	})

@@ -184,7 +184,7 @@ func (t *readTx) ListCollaborationAnalysisTemplates(ctx context.Context, collabo
 // parent id, the seq to start after and the limit.
 func (t *readTx) templatePage(ctx context.Context, list, parent, query string, p cleanrooms.Page) ([]cleanrooms.AnalysisTemplate, string, error) {
 	return seqPage(t, ctx, fmt.Sprintf("list %s %q", list, parent), cursorScope(list, parent), p, query, []any{parent},
-		func(rows *sql.Rows) (cleanrooms.AnalysisTemplate, int64, error) {
+		func(rows sqlRows) (cleanrooms.AnalysisTemplate, int64, error) {
 			var r templateRow
 			var seq int64
 			if err := rows.Scan(append(r.dest(), &seq)...); err != nil {

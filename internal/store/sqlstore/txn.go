@@ -228,25 +228,43 @@ func (t *readTx) exec(ctx context.Context, query string, args ...any) (sql.Resul
 	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
 }
 
-func (t *readTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+// sqlRows is *sql.Rows, or a page on the fast path (fastRows).
+type sqlRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+func (t *readTx) query(ctx context.Context, query string, args ...any) (sqlRows, error) {
 	ctx, err := t.stmtCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var rows *sql.Rows
 	st := t.stmts[query]
-	if t.tx == nil {
+	switch {
+	case t.tx == nil:
 		if t.reads++; t.reads > 1 {
 			return nil, errSecondRead
 		}
-		if st != nil {
-			return st.QueryContext(ctx, args...)
+		if t.fast != nil && fastSupported(args, nil) {
+			return t.fast.query(query, args)
 		}
-		return t.db.QueryContext(ctx, t.d.rebind(query), args...)
+		if st != nil {
+			rows, err = st.QueryContext(ctx, args...)
+		} else {
+			rows, err = t.db.QueryContext(ctx, t.d.rebind(query), args...)
+		}
+	case st != nil:
+		rows, err = t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	default:
+		rows, err = t.tx.QueryContext(ctx, t.d.rebind(query), args...)
 	}
-	if st != nil {
-		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err // not a nil *sql.Rows in a non-nil interface
 	}
-	return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+	return rows, nil
 }
 
 // rowScanner is a *sql.Row, or the error that kept a row from being read.
