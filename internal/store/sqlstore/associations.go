@@ -336,7 +336,7 @@ func (t *writeTx) DeleteAssociation(ctx context.Context, id string) error {
 }
 
 func associationRuleArgs(r *cleanrooms.AssociationAnalysisRule) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(r.AssociationID)
 	p.add(r.Type)
 	p.addJSON(jsonParam(r.Policy))

@@ -55,6 +55,9 @@ func stringsParam(s []string) (any, error) {
 	if s == nil {
 		return nil, nil
 	}
+	if b, ok := stringsParamFast(s); ok {
+		return b, nil
+	}
 	return jsonParam(s)
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
@@ -318,4 +319,66 @@ func jobResultConfigValue(v sql.NullString) (*cleanrooms.JobResultConfig, error)
 		}
 	}
 	return jsonPtrValue[cleanrooms.JobResultConfig](v)
+}
+
+// The encoders write what json.Marshal writes, without its reflection,
+// for the values every CreateCollaboration and CreateMembership stores
+// several of (abilities and payments per member), inside the write lock.
+
+// jsonPlain reports whether json.Marshal writes s as is between quotes:
+// printable ASCII other than '"', '\\' and the HTML characters it escapes.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// stringsParamFast encodes s when every string is jsonPlain.
+func stringsParamFast(s []string) (string, bool) {
+	n := 2
+	for _, v := range s {
+		if !jsonPlain(v) {
+			return "", false
+		}
+		n += len(v) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, v := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, v...)
+		b = append(b, '"')
+	}
+	b = append(b, ']')
+	return string(b), true
+}
+
+// paymentParam encodes a payment configuration: its fields in declaration
+// order, the optional ones omitted when nil, as json.Marshal does.
+func paymentParam(p cleanrooms.PaymentConfig) string {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"queryCompute":`...)
+	b = strconv.AppendBool(b, p.QueryCompute)
+	for _, f := range [...]struct {
+		key string
+		v   *bool
+	}{
+		{`,"jobCompute":`, p.JobCompute},
+		{`,"modelTraining":`, p.ModelTraining},
+		{`,"modelInference":`, p.ModelInference},
+		{`,"syntheticDataGeneration":`, p.SyntheticDataGeneration},
+	} {
+		if f.v != nil {
+			b = append(b, f.key...)
+			b = strconv.AppendBool(b, *f.v)
+		}
+	}
+	return string(append(b, '}'))
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,7 +25,7 @@ var fastJSONSeeds = []string{
 	`{"s3":{"bucket":"b","keyPrefix":"p/","resultFormat":"CSV","singleFileOutput":true},"roleArn":"arn:aws:iam::1:role/r"}`,
 	`{"s3":{"bucket":"b"}}`, `{"roleArn":"r"}`, `{"s3":{}}`, `{"s3":null}`, `{"s3":{"bucket":"a","keyPrefix":"p"},"s3":{"bucket":"b"}}`,
 	`{"s3":{"bucket":"a","bucket":"b"}}`, `{"roleArn":"a","roleArn":"b"}`, `{"s3":{"keyPrefix":null}}`, `{"s3":{"Bucket":"b"}}`,
-	`{"s3":{"singleFileOutput":false}}`, `{"s3":{"bucket":"b"},}`, `{"s3":{"bucket":"b"}`, `{"s3":{"bucket":"\u00e9"}}`,
+	`{"s3":{"singleFileOutput":false}}`, "CAN_QUERY,CAN_RECEIVE_RESULTS", "a<b,c&d,\u2028,\xff,\x01", "0123456789abcde", `{"s3":{"bucket":"b"},}`, `{"s3":{"bucket":"b"}`, `{"s3":{"bucket":"\u00e9"}}`,
 }
 
 func FuzzFastJSON(f *testing.F) {
@@ -35,6 +36,7 @@ func FuzzFastJSON(f *testing.F) {
 		checkStringsFast(t, s)
 		checkPaymentFast(t, s)
 		checkResultConfigFast(t, s)
+		checkEncoders(t, s)
 	})
 }
 
@@ -43,6 +45,7 @@ func TestFastJSONSeeds(t *testing.T) {
 		checkStringsFast(t, s)
 		checkPaymentFast(t, s)
 		checkResultConfigFast(t, s)
+		checkEncoders(t, s)
 	}
 	prefix, single := "p/", true
 	for _, v := range []cleanrooms.ResultConfig{{RoleArn: "r"}, {S3: &cleanrooms.S3Output{Bucket: "b", KeyPrefix: &prefix, ResultFormat: "CSV", SingleFileOutput: &single}}} {
@@ -121,5 +124,34 @@ func checkResultConfigFast(t *testing.T, s string) {
 	}
 	if wantErr == nil && !cmp.Equal(gotJob, wantJob) {
 		t.Fatalf("jobResultConfigValue(%q) = %+v, json.Unmarshal %+v", s, gotJob, wantJob)
+	}
+}
+
+// checkEncoders derives a string list and a payment configuration from s
+// and checks that the fast encoders write json.Marshal's bytes.
+func checkEncoders(t *testing.T, s string) {
+	t.Helper()
+	list := strings.Split(s, ",")
+	got, err := stringsParam(list)
+	want, _ := json.Marshal(list)
+	if err != nil || got != string(want) {
+		t.Fatalf("stringsParam(%q) = %v, %v; json.Marshal %s", list, got, err, want)
+	}
+	var p cleanrooms.PaymentConfig
+	bits := []bool{false, false, false, false, false}
+	for i := 0; i < len(s) && i < 10; i++ {
+		bits[i%5] = s[i]&1 == 1
+	}
+	p.QueryCompute = bits[0]
+	opt := func(i int) *bool {
+		if len(s) > 10+i && s[10+i]&1 == 1 {
+			return &bits[i]
+		}
+		return nil
+	}
+	p.JobCompute, p.ModelTraining, p.ModelInference, p.SyntheticDataGeneration = opt(1), opt(2), opt(3), opt(4)
+	want, _ = json.Marshal(p)
+	if got := paymentParam(p); got != string(want) {
+		t.Fatalf("paymentParam(%+v) = %s, json.Marshal %s", p, got, want)
 	}
 }

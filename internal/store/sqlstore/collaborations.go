@@ -25,7 +25,7 @@ var (
 )
 
 func collaborationArgs(c *cleanrooms.Collaboration) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(c.ID)
 	p.add(c.Region)
 	p.add(c.CreatorAccountID)

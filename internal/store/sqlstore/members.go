@@ -28,7 +28,7 @@ var (
 )
 
 func memberArgs(m *cleanrooms.Member) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(m.CollaborationID)
 	p.add(m.AccountID)
 	p.add(m.Position)
@@ -36,7 +36,7 @@ func memberArgs(m *cleanrooms.Member) ([]any, error) {
 	p.addJSON(stringsParam(m.Abilities))
 	p.addJSON(stringsParam(m.MLAbilities))
 	p.add(m.Status)
-	p.addJSON(jsonParam(m.Payment))
+	p.add(paymentParam(m.Payment))
 	p.add(m.MembershipID)
 	p.add(timeParam(m.CreateTime))
 	p.add(timeParam(m.UpdateTime))

@@ -26,7 +26,7 @@ var (
 )
 
 func membershipArgs(m *cleanrooms.Membership) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(m.ID)
 	p.add(m.AccountID)
 	p.add(m.Region)
@@ -37,7 +37,7 @@ func membershipArgs(m *cleanrooms.Membership) ([]any, error) {
 	p.add(boolPtrParam(m.IsMetricsEnabled))
 	p.addJSON(jsonPtrParam(m.DefaultResultConfig))
 	p.addJSON(jsonPtrParam(m.DefaultJobResultConfig))
-	p.addJSON(jsonParam(m.Payment))
+	p.add(paymentParam(m.Payment))
 	p.add(timeParam(m.CreateTime))
 	p.add(timeParam(m.UpdateTime))
 	return p.args, p.err

@@ -46,7 +46,7 @@ var (
 )
 
 func queryArgs(q *cleanrooms.ProtectedQuery) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(q.ID)
 	p.add(q.AccountID)
 	p.add(q.Region)
@@ -220,7 +220,7 @@ func (t *writeTx) InsertProtectedQuery(ctx context.Context, q *cleanrooms.Protec
 
 func (t *writeTx) UpdateProtectedQuery(ctx context.Context, q *cleanrooms.ProtectedQuery) error {
 	what := fmt.Sprintf("update protected query %q", q.ID)
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(q.Status)
 	p.addJSON(jsonPtrParam(q.Result))
 	p.addJSON(jsonPtrParam(q.Error))

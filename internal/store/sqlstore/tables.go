@@ -39,7 +39,7 @@ var (
 )
 
 func configuredTableArgs(t *cleanrooms.ConfiguredTable) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(t.ID)
 	p.add(t.AccountID)
 	p.add(t.Region)
@@ -190,7 +190,7 @@ func (t *writeTx) DeleteConfiguredTable(ctx context.Context, id string) error {
 }
 
 func tableRuleArgs(r *cleanrooms.TableAnalysisRule) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(r.ConfiguredTableID)
 	p.add(r.Type)
 	p.addJSON(jsonParam(r.Policy))

@@ -29,7 +29,7 @@ var (
 )
 
 func templateArgs(t *cleanrooms.AnalysisTemplate) ([]any, error) {
-	var p params
+	p := params{args: make([]any, 0, 24)} // one allocation, not one per doubling
 	p.add(t.ID)
 	p.add(t.AccountID)
 	p.add(t.Region)
