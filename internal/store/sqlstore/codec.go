@@ -61,7 +61,7 @@ func stringsParam(s []string) (any, error) {
 	return jsonParam(s)
 }
 
-// stringsValue is in codec_fast.go.
+// stringsValue, paymentValue and resultConfigValue are in codec_fast.go.
 
 func jsonPtrParam[T any](p *T) (any, error) {
 	if p == nil {

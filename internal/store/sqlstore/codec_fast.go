@@ -8,16 +8,17 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/cleanrooms"
 )
 
-// Fast paths for the two JSON columns every membership and member read
-// decodes: string lists (abilities, regions, change types) and payment
-// configurations. encoding/json spends ≈ 6 allocations and a reflective
-// walk on each, and a GetMembership decodes four of them (issue 10). Both
-// values are written by json.Marshal, so what is stored has one shape: no
-// whitespace, and, for these values, no escapes. The fast paths accept
-// exactly that shape and report false on anything else (an escape, a
-// null, an unknown key, whitespace an operator's SQL put there), which is
-// then decoded by encoding/json: the result is always what json.Unmarshal
-// gives, which FuzzFastJSON checks.
+// Fast paths for the JSON columns every membership and member read
+// decodes (string lists: abilities, regions, change types; payment
+// configurations; result configurations) and, below, for the ones every
+// write of them encodes. encoding/json spends ≈ 6 allocations and a
+// reflective walk on each, and a GetMembership decodes four or more
+// (issue 10). The values are written by json.Marshal, so what is stored
+// has one shape: no whitespace and, for these values, no escapes. The
+// decoders accept exactly that shape and report false on anything else
+// (an escape, a null, an unknown or repeated key, whitespace an operator's
+// SQL put there), which is then decoded by encoding/json: the result is
+// always what json.Unmarshal gives, which FuzzFastJSON checks.
 
 // stringsFast decodes ["a","b",…] whose strings hold no '\\'. The strings
 // share s's memory.
@@ -30,125 +31,29 @@ func stringsFast(s string) ([]string, bool) {
 		return []string{}, true
 	}
 	// First pass: validate and count, so the slice is allocated once.
+	p := jscan{s: s, i: 1}
 	n := 0
-	for i := 1; ; {
-		if s[i] != '"' {
-			return nil, false
-		}
-		j := i + 1
-		for j < len(s) && s[j] != '"' {
-			if c := s[j]; c == '\\' || c < 0x20 {
-				return nil, false
-			}
-			j++
-		}
-		if j >= len(s)-1 {
+	for {
+		if _, ok := p.str(); !ok {
 			return nil, false
 		}
 		n++
-		switch s[j+1] {
-		case ']':
-			if j+2 != len(s) {
-				return nil, false
-			}
-		case ',':
-			i = j + 2
+		if p.lit(',') {
 			continue
-		default:
+		}
+		if !p.lit(']') || p.i != len(s) {
 			return nil, false
 		}
 		break
 	}
 	out := make([]string, 0, n)
-	for i := 1; len(out) < n; {
-		j := i + 1
-		for s[j] != '"' {
-			j++
-		}
-		out = append(out, s[i+1:j])
-		i = j + 2
+	p.i = 1
+	for range n {
+		v, _ := p.str()
+		out = append(out, v)
+		p.i++ // ',' or ']'
 	}
 	return out, true
-}
-
-// paymentFast decodes {"queryCompute":true,"jobCompute":false,…} whose
-// keys are PaymentConfig's and whose values are true or false.
-func paymentFast(s string, p *cleanrooms.PaymentConfig) bool {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return false
-	}
-	var out cleanrooms.PaymentConfig
-	var opt *[4]bool // the optional fields' values, in one allocation
-	set := func(k int, v bool) *bool {
-		if opt == nil {
-			opt = new([4]bool)
-		}
-		opt[k] = v
-		return &opt[k]
-	}
-	if len(s) > 2 {
-		for i := 1; ; {
-			if s[i] != '"' {
-				return false
-			}
-			j := i + 1
-			for j < len(s) && s[j] != '"' {
-				j++
-			}
-			if j+1 >= len(s) || s[j+1] != ':' {
-				return false
-			}
-			key := s[i+1 : j]
-			var v bool
-			rest := s[j+2:]
-			switch {
-			case len(rest) >= 4 && rest[:4] == "true":
-				v, i = true, j+6
-			case len(rest) >= 5 && rest[:5] == "false":
-				v, i = false, j+7
-			default:
-				return false
-			}
-			switch key {
-			case "queryCompute":
-				out.QueryCompute = v
-			case "jobCompute":
-				out.JobCompute = set(0, v)
-			case "modelTraining":
-				out.ModelTraining = set(1, v)
-			case "modelInference":
-				out.ModelInference = set(2, v)
-			case "syntheticDataGeneration":
-				out.SyntheticDataGeneration = set(3, v)
-			default: // json.Unmarshal matches keys case-insensitively
-				return false
-			}
-			if i >= len(s) {
-				return false
-			}
-			if s[i] == '}' {
-				if i != len(s)-1 {
-					return false
-				}
-				break
-			}
-			if s[i] != ',' {
-				return false
-			}
-			i++
-		}
-	}
-	*p = out
-	return true
-}
-
-// paymentValue decodes a stored payment configuration.
-func paymentValue(s string, p *cleanrooms.PaymentConfig) error {
-	if paymentFast(s, p) {
-		return nil
-	}
-	*p = cleanrooms.PaymentConfig{}
-	return jsonValue(s, p)
 }
 
 func stringsValue(v sql.NullString) ([]string, error) {
@@ -163,8 +68,8 @@ func stringsValue(v sql.NullString) ([]string, error) {
 	return s, err
 }
 
-// jscan reads the JSON that json.Marshal writes for the stored result
-// configurations: objects, strings without escapes, true and false.
+// jscan reads the JSON that json.Marshal writes for these values: objects,
+// arrays of strings, strings without escapes, true and false.
 type jscan struct {
 	s string
 	i int
@@ -211,7 +116,8 @@ func (p *jscan) boolean() (bool, bool) {
 }
 
 // object reads {"key":value,…}, field reading each value. A key seen twice
-// is refused: encoding/json merges a repeated object into the first.
+// is refused (encoding/json merges a repeated object into the first), and
+// so is an object of more keys than any stored value has.
 func (p *jscan) object(field func(key string) bool) bool {
 	if !p.lit('{') {
 		return false
@@ -219,9 +125,21 @@ func (p *jscan) object(field func(key string) bool) bool {
 	if p.lit('}') {
 		return true
 	}
+	var seen [8]string
+	n := 0
 	for {
 		k, ok := p.str()
-		if !ok || !p.lit(':') || !field(k) {
+		if !ok || n == len(seen) || !p.lit(':') {
+			return false
+		}
+		for _, s := range seen[:n] {
+			if s == k {
+				return false
+			}
+		}
+		seen[n] = k
+		n++
+		if !field(k) {
 			return false
 		}
 		if p.lit('}') {
@@ -233,63 +151,89 @@ func (p *jscan) object(field func(key string) bool) bool {
 	}
 }
 
-// resultConfigFast decodes {"s3":{…},"roleArn":"…"}, the shape of both
-// ResultConfig and JobResultConfig.
-func resultConfigFast(s string) (s3 *cleanrooms.S3Output, roleArn string, ok bool) {
-	if !utf8.ValidString(s) {
-		return nil, "", false
+// fullObject reads all of p.s as one object, field reading each value (see
+// object); p.s must be valid UTF-8, since json.Unmarshal turns invalid UTF-8
+// into U+FFFD. (A method taking the field function, not a helper taking a
+// reader of p, so that p stays on the stack.)
+func (p *jscan) fullObject(field func(key string) bool) bool {
+	return utf8.ValidString(p.s) && p.object(field) && p.i == len(p.s)
+}
+
+// paymentFast decodes {"queryCompute":true,"jobCompute":false,…} whose
+// keys are PaymentConfig's.
+func paymentFast(s string, p *cleanrooms.PaymentConfig) bool {
+	var out cleanrooms.PaymentConfig
+	var opt *[4]bool // the optional fields' values, in one allocation
+	set := func(i int, v bool) *bool {
+		if opt == nil {
+			opt = new([4]bool)
+		}
+		opt[i] = v
+		return &opt[i]
 	}
-	p := jscan{s: s}
-	var seen uint8
-	once := func(bit uint8) bool {
-		if seen&bit != 0 {
+	sc := jscan{s: s}
+	ok := sc.fullObject(func(k string) bool {
+		v, ok := sc.boolean()
+		switch k {
+		case "queryCompute":
+			out.QueryCompute = v
+		case "jobCompute":
+			out.JobCompute = set(0, v)
+		case "modelTraining":
+			out.ModelTraining = set(1, v)
+		case "modelInference":
+			out.ModelInference = set(2, v)
+		case "syntheticDataGeneration":
+			out.SyntheticDataGeneration = set(3, v)
+		default: // json.Unmarshal matches keys case-insensitively
 			return false
 		}
-		seen |= bit
-		return true
+		return ok
+	})
+	if ok {
+		*p = out
 	}
-	ok = p.object(func(k string) bool {
+	return ok
+}
+
+// paymentValue decodes a stored payment configuration.
+func paymentValue(s string, p *cleanrooms.PaymentConfig) error {
+	if paymentFast(s, p) {
+		return nil
+	}
+	*p = cleanrooms.PaymentConfig{}
+	return jsonValue(s, p)
+}
+
+// resultConfigFast decodes {"s3":{…},"roleArn":"…"}, the shape of both
+// ResultConfig and JobResultConfig.
+func resultConfigFast(s string) (cleanrooms.ResultConfig, bool) {
+	var out cleanrooms.ResultConfig
+	p := jscan{s: s}
+	ok := p.fullObject(func(k string) bool {
 		var ok bool
 		switch k {
 		case "roleArn":
-			if !once(1) {
-				return false
-			}
-			roleArn, ok = p.str()
+			out.RoleArn, ok = p.str()
 			return ok
 		case "s3":
-			if !once(2) {
-				return false
-			}
 			// The destination and its optional values in one allocation.
 			box := new(struct {
 				o      cleanrooms.S3Output
 				prefix string
 				single bool
 			})
-			s3 = &box.o
+			out.S3 = &box.o
 			return p.object(func(k string) bool {
 				switch k {
 				case "bucket":
-					if !once(4) {
-						return false
-					}
 					box.o.Bucket, ok = p.str()
 				case "keyPrefix":
-					if !once(8) {
-						return false
-					}
 					box.prefix, ok = p.str()
 					box.o.KeyPrefix = &box.prefix
 				case "resultFormat":
-					if !once(16) {
-						return false
-					}
 					box.o.ResultFormat, ok = p.str()
 				case "singleFileOutput":
-					if !once(32) {
-						return false
-					}
 					box.single, ok = p.boolean()
 					box.o.SingleFileOutput = &box.single
 				default:
@@ -300,25 +244,19 @@ func resultConfigFast(s string) (s3 *cleanrooms.S3Output, roleArn string, ok boo
 		}
 		return false
 	})
-	return s3, roleArn, ok && p.i == len(s)
+	return out, ok
 }
 
-func resultConfigValue(v sql.NullString) (*cleanrooms.ResultConfig, error) {
+// resultConfigValue decodes a stored ResultConfig or JobResultConfig (the
+// same struct, and so the same JSON).
+func resultConfigValue[T cleanrooms.ResultConfig | cleanrooms.JobResultConfig](v sql.NullString) (*T, error) {
 	if v.Valid {
-		if s3, role, ok := resultConfigFast(v.String); ok {
-			return &cleanrooms.ResultConfig{S3: s3, RoleArn: role}, nil
+		if c, ok := resultConfigFast(v.String); ok {
+			t := T(c)
+			return &t, nil
 		}
 	}
-	return jsonPtrValue[cleanrooms.ResultConfig](v)
-}
-
-func jobResultConfigValue(v sql.NullString) (*cleanrooms.JobResultConfig, error) {
-	if v.Valid {
-		if s3, role, ok := resultConfigFast(v.String); ok {
-			return &cleanrooms.JobResultConfig{S3: s3, RoleArn: role}, nil
-		}
-	}
-	return jsonPtrValue[cleanrooms.JobResultConfig](v)
+	return jsonPtrValue[T](v)
 }
 
 // The encoders write what json.Marshal writes, without its reflection,

@@ -26,6 +26,7 @@ var fastJSONSeeds = []string{
 	`{"s3":{"bucket":"b"}}`, `{"roleArn":"r"}`, `{"s3":{}}`, `{"s3":null}`, `{"s3":{"bucket":"a","keyPrefix":"p"},"s3":{"bucket":"b"}}`,
 	`{"s3":{"bucket":"a","bucket":"b"}}`, `{"roleArn":"a","roleArn":"b"}`, `{"s3":{"keyPrefix":null}}`, `{"s3":{"Bucket":"b"}}`,
 	`{"s3":{"singleFileOutput":false}}`, "CAN_QUERY,CAN_RECEIVE_RESULTS", "a<b,c&d,\u2028,\xff,\x01", "0123456789abcde", `{"s3":{"bucket":"b"},}`, `{"s3":{"bucket":"b"}`, `{"s3":{"bucket":"\u00e9"}}`,
+	`{"s3":{"bucket":"","":}}`, `{"s3":{"bucket":"b","x":"y"}}`, `{"roleArn":"r","x":1}`,
 }
 
 func FuzzFastJSON(f *testing.F) {
@@ -33,28 +34,24 @@ func FuzzFastJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		checkStringsFast(t, s)
-		checkPaymentFast(t, s)
-		checkResultConfigFast(t, s)
+		checkDecoders(t, s)
 		checkEncoders(t, s)
 	})
 }
 
 func TestFastJSONSeeds(t *testing.T) {
 	for _, s := range fastJSONSeeds {
-		checkStringsFast(t, s)
-		checkPaymentFast(t, s)
-		checkResultConfigFast(t, s)
+		checkDecoders(t, s)
 		checkEncoders(t, s)
 	}
 	prefix, single := "p/", true
 	for _, v := range []cleanrooms.ResultConfig{{RoleArn: "r"}, {S3: &cleanrooms.S3Output{Bucket: "b", KeyPrefix: &prefix, ResultFormat: "CSV", SingleFileOutput: &single}}} {
 		b, _ := json.Marshal(v)
-		s3, role, ok := resultConfigFast(string(b))
+		got, ok := resultConfigFast(string(b))
 		if !ok {
 			t.Errorf("resultConfigFast(%s) fell back", b)
 		}
-		if diff := cmp.Diff(v, cleanrooms.ResultConfig{S3: s3, RoleArn: role}); diff != "" {
+		if diff := cmp.Diff(v, got); diff != "" {
 			t.Errorf("resultConfigFast(%s) (-want +got):\n%s", b, diff)
 		}
 	}
@@ -78,53 +75,50 @@ func TestFastJSONSeeds(t *testing.T) {
 	}
 }
 
-func checkStringsFast(t *testing.T, s string) {
+// checkDecoder checks that decode(s) gives what json.Unmarshal gives into
+// a fresh value made by zero: the same error or not, the same value.
+func checkDecoder[T any](t *testing.T, name, s string, zero func() T, decode func(string) (T, error)) {
 	t.Helper()
-	got, gotErr := stringsValue(sql.NullString{String: s, Valid: true})
-	want := []string{}
+	got, gotErr := decode(s)
+	want := zero()
 	wantErr := json.Unmarshal([]byte(s), &want)
 	if (gotErr != nil) != (wantErr != nil) {
-		t.Fatalf("stringsValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+		t.Fatalf("%s(%q) error %v, json.Unmarshal %v", name, s, gotErr, wantErr)
 	}
 	if wantErr == nil && !cmp.Equal(got, want) {
-		t.Fatalf("stringsValue(%q) = %#v, json.Unmarshal %#v", s, got, want)
+		t.Fatalf("%s(%q) = %+v, json.Unmarshal %+v", name, s, got, want)
 	}
 }
 
-func checkPaymentFast(t *testing.T, s string) {
-	t.Helper()
-	var got, want cleanrooms.PaymentConfig
-	gotErr := paymentValue(s, &got)
-	wantErr := json.Unmarshal([]byte(s), &want)
-	if (gotErr != nil) != (wantErr != nil) {
-		t.Fatalf("paymentValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
-	}
-	if wantErr == nil && !cmp.Equal(got, want) {
-		t.Fatalf("paymentValue(%q) = %+v, json.Unmarshal %+v", s, got, want)
-	}
-}
-
-func checkResultConfigFast(t *testing.T, s string) {
+func checkDecoders(t *testing.T, s string) {
 	t.Helper()
 	v := sql.NullString{String: s, Valid: true}
-	got, gotErr := resultConfigValue(v)
-	want := new(cleanrooms.ResultConfig)
-	wantErr := json.Unmarshal([]byte(s), want)
-	if (gotErr != nil) != (wantErr != nil) {
-		t.Fatalf("resultConfigValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
+	checkDecoder(t, "stringsValue", s, func() []string { return []string{} },
+		func(string) ([]string, error) { return stringsValue(v) })
+	checkDecoder(t, "paymentValue", s, func() cleanrooms.PaymentConfig { return cleanrooms.PaymentConfig{} },
+		func(s string) (cleanrooms.PaymentConfig, error) {
+			var p cleanrooms.PaymentConfig
+			err := paymentValue(s, &p)
+			return p, err
+		})
+	// The pointer decoders are compared as jsonPtrValue decodes: into a new
+	// value (so "null" leaves it zero, not nil).
+	checkDecoder(t, "resultConfigValue[ResultConfig]", s, func() cleanrooms.ResultConfig { return cleanrooms.ResultConfig{} },
+		func(string) (cleanrooms.ResultConfig, error) {
+			return deref(resultConfigValue[cleanrooms.ResultConfig](v))
+		})
+	checkDecoder(t, "resultConfigValue[JobResultConfig]", s, func() cleanrooms.JobResultConfig { return cleanrooms.JobResultConfig{} },
+		func(string) (cleanrooms.JobResultConfig, error) {
+			return deref(resultConfigValue[cleanrooms.JobResultConfig](v))
+		})
+}
+
+func deref[T any](p *T, err error) (T, error) {
+	var zero T
+	if p == nil {
+		return zero, err
 	}
-	if wantErr == nil && !cmp.Equal(got, want) {
-		t.Fatalf("resultConfigValue(%q) = %+v, json.Unmarshal %+v", s, got, want)
-	}
-	gotJob, gotErr := jobResultConfigValue(v)
-	wantJob := new(cleanrooms.JobResultConfig)
-	wantErr = json.Unmarshal([]byte(s), wantJob)
-	if (gotErr != nil) != (wantErr != nil) {
-		t.Fatalf("jobResultConfigValue(%q) error %v, json.Unmarshal %v", s, gotErr, wantErr)
-	}
-	if wantErr == nil && !cmp.Equal(gotJob, wantJob) {
-		t.Fatalf("jobResultConfigValue(%q) = %+v, json.Unmarshal %+v", s, gotJob, wantJob)
-	}
+	return *p, err
 }
 
 // checkEncoders derives a string list and a payment configuration from s

@@ -69,10 +69,10 @@ func (r *membershipRow) record() (cleanrooms.Membership, error) {
 	m := r.m
 	var err error
 	m.IsMetricsEnabled = boolPtrValue(r.isMetricsEnabled)
-	if m.DefaultResultConfig, err = resultConfigValue(r.resultConfig); err != nil {
+	if m.DefaultResultConfig, err = resultConfigValue[cleanrooms.ResultConfig](r.resultConfig); err != nil {
 		return m, err
 	}
-	if m.DefaultJobResultConfig, err = jobResultConfigValue(r.jobResultCf); err != nil {
+	if m.DefaultJobResultConfig, err = resultConfigValue[cleanrooms.JobResultConfig](r.jobResultCf); err != nil {
 		return m, err
 	}
 	if err := paymentValue(r.payment, &m.Payment); err != nil {

@@ -54,8 +54,8 @@ type Store struct {
 	// group, when not nil (SQLite files), batches concurrent Transact
 	// calls into one commit; see groupCommit.
 	group *groupCommit
-	// fast, when not nil (SQLite files), serves ViewOne's single-row
-	// reads without database/sql; see fastReader.
+	// fast, when not nil (SQLite files), serves ViewOne's reads without
+	// database/sql; see fastReader.
 	fast *fastReader
 }
 

@@ -1,8 +1,9 @@
 package sqlstore
 
-// The single-row reads of ViewOne on SQLite files (GetMembership,
-// GetCollaboration, GetConfiguredTable…: most requests) are stepped here,
-// on read-only connections of the store's own, without database/sql.
+// ViewOne's reads on SQLite files, single rows (GetMembership,
+// GetCollaboration, GetConfiguredTable…: most requests) and pages of lists,
+// are stepped here, on read-only connections of the store's own, without
+// database/sql.
 //
 // Why by hand: through database/sql and go-sqlite3 a read of the
 // membership join cost 57 of GetMembership's 130 allocations and ≈ 10 µs
@@ -18,7 +19,8 @@ package sqlstore
 // width, and no boxing.
 //
 // Everything else stays on database/sql: writes, View's transactions,
-// pages of lists, in-memory stores and PostgreSQL. The connections are
+// in-memory stores, PostgreSQL, and reads whose argument or destination
+// types this file does not handle (fastSupported). The connections are
 // opened like the read pool's (read-only, busy_timeout, extended result
 // codes; QPSG through the process-wide auto-extension of sqlite_qpsg.go),
 // so a read sees what it would have seen there: the last committed state.
@@ -114,8 +116,20 @@ static int crd_fill(sqlite3_stmt *st, crd_val *cols, int ncol, int *got, int *to
 	return CRD_ROW;
 }
 
-// crd_step resets st, binds args and steps once. On a row it fills cols
-// and leaves the statement on the row; otherwise st is reset.
+// crd_next steps st to its next row and fills cols (at most ncol) and
+// *total; on anything but a row, st is reset.
+static int crd_next(sqlite3_stmt *st, crd_val *cols, int ncol, int *got, int *total) {
+	int rc = sqlite3_step(st);
+	if (rc == CRD_ROW) {
+		rc = crd_fill(st, cols, ncol, got, total);
+	}
+	if (rc != CRD_ROW) {
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
+// crd_step resets st, binds args and steps to the first row (crd_next).
 static int crd_step(sqlite3_stmt *st, const crd_val *args, int nargs, crd_val *cols, int ncol, int *got, int *total) {
 	int i, rc;
 	sqlite3_reset(st);
@@ -135,30 +149,7 @@ static int crd_step(sqlite3_stmt *st, const crd_val *args, int nargs, crd_val *c
 			return rc;
 		}
 	}
-	rc = sqlite3_step(st);
-	if (rc != CRD_ROW) {
-		sqlite3_reset(st);
-		return rc;
-	}
-	rc = crd_fill(st, cols, ncol, got, total);
-	if (rc != CRD_ROW) {
-		sqlite3_reset(st);
-	}
-	return rc;
-}
-
-// crd_next steps st to its next row (a page's rows after the first).
-static int crd_next(sqlite3_stmt *st, crd_val *cols, int ncol, int *got, int *total) {
-	int rc = sqlite3_step(st);
-	if (rc != CRD_ROW) {
-		sqlite3_reset(st);
-		return rc;
-	}
-	rc = crd_fill(st, cols, ncol, got, total);
-	if (rc != CRD_ROW) {
-		sqlite3_reset(st);
-	}
-	return rc;
+	return crd_next(st, cols, ncol, got, total);
 }
 
 // crd_copy copies the row's text and blob bytes into buf, in column
@@ -193,7 +184,7 @@ import (
 // its collaboration and member, has 40 columns).
 const fastMaxCols = 64
 
-// fastReader is a pool of read-only connections for single-row reads.
+// fastReader is a pool of read-only connections for ViewOne's reads.
 type fastReader struct {
 	path   *C.char
 	busyMS C.int
@@ -230,8 +221,9 @@ func newFastReader(path string, o Options) *fastReader {
 	return r
 }
 
-// fastSupported reports whether queryRow binds every argument and fills
-// every destination; the store reads the others through database/sql.
+// fastSupported reports whether the fast path binds every argument and
+// fills every destination; the store reads the others through
+// database/sql.
 func fastSupported(args, dest []any) bool {
 	if len(args) > fastMaxCols || len(dest) > fastMaxCols {
 		return false

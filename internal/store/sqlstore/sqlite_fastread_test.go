@@ -224,3 +224,18 @@ func TestFastRowsMatchDatabaseSQL(t *testing.T) {
 		t.Errorf("read after a failed query: %q, %v", v, err)
 	}
 }
+
+// A single-row read whose destination the fast path does not fill is read
+// through database/sql, with the same result.
+func TestFastRowFallsBack(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "fast.db"), Options{})
+	defer s.Close()
+	tx := &readTx{d: s.d, db: s.r, fast: s.fast, uncancellable: true}
+	var v any
+	if err := tx.queryRow(t.Context(), "SELECT ?", "x").Scan(&v); err != nil || v != "x" {
+		t.Errorf("SELECT ? into *any = %#v, %v", v, err)
+	}
+	if err := tx.queryRow(t.Context(), "SELECT 1").Scan(&v); !errors.Is(err, errSecondRead) {
+		t.Errorf("second read of a ViewOne = %v, want errSecondRead", err)
+	}
+}

@@ -187,8 +187,7 @@ type readTx struct {
 	// detached runs statements without the caller's cancellation: tx is a
 	// group-commit batch shared with other callers (see groupCommit).
 	detached bool
-	// fast, when not nil, serves this ViewOne's single-row read
-	// (sqlite_fastread.go).
+	// fast, when not nil, serves this ViewOne's read (sqlite_fastread.go).
 	fast *fastReader
 	// uncancellable runs reads without the caller's cancellation, where
 	// the dialect asks for it (dialect.uncancellableReads); a read whose
@@ -275,10 +274,11 @@ type errRow struct{ err error }
 func (r errRow) Scan(...any) error { return r.err }
 
 // fastRow is ViewOne's single-row read on a SQLite file: stepped by
-// fastReader when it handles the argument and destination types, else
-// through database/sql.
+// fastReader when it handles the argument and destination types (known
+// only at Scan), else through database/sql.
 type fastRow struct {
 	t     *readTx
+	ctx   context.Context
 	query string
 	args  []any
 }
@@ -287,10 +287,15 @@ func (r fastRow) Scan(dest ...any) error {
 	if fastSupported(r.args, dest) {
 		return r.t.fast.queryRow(r.query, r.args, dest)
 	}
-	if st := r.t.stmts[r.query]; st != nil {
-		return st.QueryRowContext(context.Background(), r.args...).Scan(dest...)
+	return r.t.poolQueryRow(r.ctx, r.query, r.args).Scan(dest...)
+}
+
+// poolQueryRow is ViewOne's single-row read on the read pool.
+func (t *readTx) poolQueryRow(ctx context.Context, query string, args []any) *sql.Row {
+	if st := t.stmts[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	return r.t.db.QueryRowContext(context.Background(), r.t.d.rebind(r.query), r.args...).Scan(dest...)
+	return t.db.QueryRowContext(ctx, t.d.rebind(query), args...)
 }
 
 func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
@@ -298,20 +303,16 @@ func (t *readTx) queryRow(ctx context.Context, query string, args ...any) rowSca
 	if err != nil {
 		return errRow{err}
 	}
-	st := t.stmts[query]
 	if t.tx == nil {
 		if t.reads++; t.reads > 1 {
 			return errRow{errSecondRead}
 		}
 		if t.fast != nil {
-			return fastRow{t, query, args}
+			return fastRow{t, ctx, query, args}
 		}
-		if st != nil {
-			return st.QueryRowContext(ctx, args...)
-		}
-		return t.db.QueryRowContext(ctx, t.d.rebind(query), args...)
+		return t.poolQueryRow(ctx, query, args)
 	}
-	if st != nil {
+	if st := t.stmts[query]; st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
