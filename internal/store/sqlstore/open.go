@@ -124,6 +124,9 @@ func (s *Store) prepare() {
 	s.prepared, s.stopPrepare = make(chan struct{}), cancel
 	go func() {
 		defer close(s.prepared)
+		if s.fast != nil {
+			s.fast.warm()
+		}
 		w := prepareAll(ctx, s.w, s.d, false)
 		s.wstmts.Store(&w)
 		if s.r == s.w {
