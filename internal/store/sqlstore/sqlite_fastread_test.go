@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -51,8 +52,9 @@ func TestFastReaderMatchesDatabaseSQL(t *testing.T) {
 		{"SELECT i FROM fast_t WHERE i = ?", []any{int64(7)}, func(d *dests) []any { return []any{&d.I} }},    // no row
 		{"SELECT ?, ?, ?, ?", []any{"a\x00b", nil, true, 1.5}, func(d *dests) []any { return []any{&d.S, &d.NS, &d.B, &d.F} }},
 		{"SELECT count(*) FROM fast_t WHERE s IN (?, ?)", []any{"", "42"}, func(d *dests) []any { return []any{&d.N} }},
-		{"SELECT i FROM fast_t ORDER BY i", nil, func(d *dests) []any { return []any{&d.I} }}, // the first of several rows
-		{"SELECT nope FROM fast_t", nil, func(d *dests) []any { return []any{&d.I} }},         // does not prepare
+		{"SELECT i FROM fast_t ORDER BY i", nil, func(d *dests) []any { return []any{&d.I} }},                    // the first of several rows
+		{"SELECT nope FROM fast_t", nil, func(d *dests) []any { return []any{&d.I} }},                            // does not prepare
+		{"SELECT " + strings.Repeat("1, ", fastMaxCols) + "1", nil, func(d *dests) []any { return []any{&d.I} }}, // wider than the fast path reads
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s%v", tc.query, tc.args), func(t *testing.T) {
