@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,6 +135,39 @@ func BenchmarkGetMembershipParallel(b *testing.B) {
 				b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 			})
 		}
+	}
+}
+
+// BenchmarkCreateCollaborationParallel is CreateCollaboration from 8
+// concurrent goroutines, as crbench's 8 closed-loop clients send it but
+// without the network and the client's CPU: the store's group commit and
+// its one writer under contention, and the ceiling of the write workloads
+// on this machine's cores.
+func BenchmarkCreateCollaborationParallel(b *testing.B) {
+	for _, kind := range []string{mem, disk, diskNormal} {
+		b.Run("store="+kind, func(b *testing.B) {
+			e := freshEnv(b, kind, 0)
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.SetParallelism(8 / max(1, runtime.GOMAXPROCS(0)))
+			runtime.GC()
+			b.ResetTimer()
+			start, c0 := time.Now(), cpuTime()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					body := createCollaborationBody(int(next.Add(1)))
+					w := httptest.NewRecorder()
+					e.h.ServeHTTP(w, newRequest("POST", "/collaborations", collaborator, body))
+					if w.Code != 200 {
+						b.Errorf("CreateCollaboration: %d %s", w.Code, w.Body)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }
 
