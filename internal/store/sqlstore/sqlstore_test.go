@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -173,7 +174,8 @@ func TestConnectionSettings(t *testing.T) {
 		{Options{Synchronous: SyncNormal}, "1"},
 	} {
 		s, _ := mustOpenTemp(t, tc.opts)
-		want := map[string]string{"journal_mode": "wal", "synchronous": tc.sync, "foreign_keys": "1", "busy_timeout": "5000"}
+		want := map[string]string{"journal_mode": "wal", "synchronous": tc.sync, "foreign_keys": "1", "busy_timeout": "5000",
+			"wal_autocheckpoint": strconv.Itoa(walAutocheckpoint)}
 		for name, w := range want {
 			var got string
 			if err := s.w.QueryRow("PRAGMA " + name).Scan(&got); err != nil {
