@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -475,6 +476,33 @@ func cpuTime() time.Duration {
 }
 
 // measure runs op b.N times and reports allocations and CPU per op.
+// measureParallel serves req(i) for b.N distinct i from 4×GOMAXPROCS
+// goroutines (8 on a 2-core machine, as crbench's 8 closed-loop clients),
+// failing on any answer but 200, and reports throughput and CPU per
+// request besides ns/op.
+func measureParallel(b *testing.B, h http.Handler, req func(i int) *http.Request) {
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	runtime.GC()
+	b.ResetTimer()
+	start, c0 := time.Now(), cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := req(int(next.Add(1)))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Errorf("%s %s: %d %s", r.Method, r.URL, w.Code, w.Body)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
 func measure(b *testing.B, op func(i int)) {
 	b.ReportAllocs()
 	runtime.GC()

@@ -5,11 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/cleanroomsd/cleanroomsd/internal/server"
 )
@@ -106,39 +102,22 @@ func BenchmarkGetMembership(b *testing.B) {
 	})
 }
 
-// BenchmarkGetMembershipParallel is GetMembership from 4×GOMAXPROCS
-// concurrent goroutines: throughput (req/s) on this machine's cores.
+// BenchmarkGetMembershipParallel is GetMembership from concurrent
+// goroutines (measureParallel): throughput on this machine's cores.
 func BenchmarkGetMembershipParallel(b *testing.B) {
 	for _, kind := range []string{mem, disk} {
 		for _, n := range []int{1_000, 100_000} {
 			b.Run(fmt.Sprintf("store=%s/n=%s", kind, size(n)), func(b *testing.B) {
 				e := sharedEnv(b, kind, n)
-				var next atomic.Int64
-				b.ReportAllocs()
-				b.SetParallelism(4)
-				b.ResetTimer()
-				start, c0 := time.Now(), cpuTime()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						i := int(next.Add(1))
-						r := newRequest("GET", "/memberships/"+id(kindMembership, spread(i, n)), member, nil)
-						w := httptest.NewRecorder()
-						e.h.ServeHTTP(w, r)
-						if w.Code != 200 {
-							b.Errorf("GetMembership: %d %s", w.Code, w.Body)
-							return
-						}
-					}
+				measureParallel(b, e.h, func(i int) *http.Request {
+					return newRequest("GET", "/memberships/"+id(kindMembership, spread(i, n)), member, nil)
 				})
-				b.StopTimer()
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
-				b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
 }
 
-// BenchmarkCreateCollaborationParallel is CreateCollaboration from 8
+// BenchmarkCreateCollaborationParallel is CreateCollaboration from
 // concurrent goroutines, as crbench's 8 closed-loop clients send it but
 // without the network and the client's CPU: the store's group commit and
 // its one writer under contention, and the ceiling of the write workloads
@@ -147,26 +126,9 @@ func BenchmarkCreateCollaborationParallel(b *testing.B) {
 	for _, kind := range []string{mem, disk, diskNormal} {
 		b.Run("store="+kind, func(b *testing.B) {
 			e := freshEnv(b, kind, 0)
-			var next atomic.Int64
-			b.ReportAllocs()
-			b.SetParallelism(8 / max(1, runtime.GOMAXPROCS(0)))
-			runtime.GC()
-			b.ResetTimer()
-			start, c0 := time.Now(), cpuTime()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					body := createCollaborationBody(int(next.Add(1)))
-					w := httptest.NewRecorder()
-					e.h.ServeHTTP(w, newRequest("POST", "/collaborations", collaborator, body))
-					if w.Code != 200 {
-						b.Errorf("CreateCollaboration: %d %s", w.Code, w.Body)
-						return
-					}
-				}
+			measureParallel(b, e.h, func(i int) *http.Request {
+				return newRequest("POST", "/collaborations", collaborator, createCollaborationBody(i))
 			})
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
-			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

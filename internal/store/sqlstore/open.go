@@ -97,17 +97,13 @@ func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
 	if err := migrate(ctx, s.w, s.d); err != nil {
 		return err
 	}
-	// The writer checkpoints every walAutocheckpoint pages instead of
-	// SQLite's 1,000 (docs/performance.md, issue 10): a page rewritten by
-	// many transactions between two checkpoints is copied once, and a
-	// checkpoint's fsyncs come an eighth as often. CreateCollaboration from
-	// 8 goroutines in process: +7–8% req/s, −4–6% CPU per request (six
-	// paired runs); under crbench p99 fell from 6.7–8.3 to 4.8–5.8 ms.
-	// The WAL may grow to ≈ 32 MiB before it is reused from the start.
-	// The pragma is per connection: the writer's one connection is kept
-	// open (openPool), and one database/sql might open in its place after
-	// a driver.ErrBadConn would checkpoint at SQLite's default, which is
-	// only slower.
+	// The writer checkpoints every walAutocheckpoint pages, not SQLite's
+	// 1,000: a page many transactions rewrite is copied once, and the
+	// checkpoint's fsyncs (inside some writer's COMMIT) come an eighth as
+	// often, for a WAL of up to ≈ 32 MiB (measured in docs/performance.md,
+	// issue 10). The pragma is per connection; the writer's one connection
+	// stays open (openPool), and one database/sql opened in its place after
+	// a driver.ErrBadConn would only checkpoint at the default.
 	if _, err := s.w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+strconv.Itoa(walAutocheckpoint)); err != nil {
 		return err
 	}

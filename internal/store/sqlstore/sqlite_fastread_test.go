@@ -234,6 +234,9 @@ func TestFastRowFallsBack(t *testing.T) {
 	defer s.Close()
 	tx := &readTx{d: s.d, db: s.r, fast: s.fast, uncancellable: true}
 	var v any
+	if fastSupported([]any{"x"}, []any{&v}) {
+		t.Fatal("the fast path now fills *any: this test needs a destination it does not fill")
+	}
 	if err := tx.queryRow(t.Context(), "SELECT ?", "x").Scan(&v); err != nil || v != "x" {
 		t.Errorf("SELECT ? into *any = %#v, %v", v, err)
 	}
