@@ -178,6 +178,9 @@ func run(args []string) error {
 
 // parseQuotas reads "name=value,..." with the names collaborations,
 // memberships, members and templates.
+// maxMembersQuota bounds --quotas members= (AWS's default is 5).
+const maxMembersQuota = 500
+
 func parseQuotas(s string) (service.Quotas, error) {
 	var q service.Quotas
 	if strings.TrimSpace(s) == "" {
@@ -195,6 +198,11 @@ func parseQuotas(s string) (service.Quotas, error) {
 		case "memberships":
 			q.MembershipsPerAccount = n
 		case "members":
+			// ListMembers sorts a collaboration's members (store migration
+			// 0009): up to this many, a page stays within 1 ms of CPU.
+			if n > maxMembersQuota {
+				return q, fmt.Errorf("members=%d: at most %d", n, maxMembersQuota)
+			}
 			q.MembersPerCollaboration = n
 		case "templates":
 			q.AnalysisTemplatesPerMembership = n

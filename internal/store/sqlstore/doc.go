@@ -31,6 +31,9 @@
 // Every list is "WHERE <scope> AND <keyset> > cursor ORDER BY <keyset>
 // LIMIT n+1" on an index whose columns are exactly the scope and the
 // keyset, so a page is one index seek whatever its depth or the table size.
+// ListMembers is the exception: it seeks one collaboration's rows (at most
+// the members quota) and sorts them, because the index that kept it
+// sort-free cost every CreateCollaboration a random leaf (migration 0009).
 // The store never runs ANALYZE: without statistics SQLite's planner picks
 // these indexes deterministically, and TestQueryPlans pins every plan.
 //

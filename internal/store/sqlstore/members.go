@@ -22,7 +22,9 @@ var (
 	updateMemberSQL = prepared(updateSQL("members", memberCols, memberKey...))
 	getMemberSQL    = preparedRead("SELECT " + selectList("m", memberCols) + " FROM members m WHERE m.collaboration_id = ? AND m.account_id = ?")
 	// Keyset (position, seq): Position orders the rows, seq breaks ties so
-	// the order is total even if two rows share a position.
+	// the order is total even if two rows share a position. The rows are
+	// found through UNIQUE (collaboration_id, account_id) and sorted: at
+	// most the members quota of them (migration 0009).
 	listMembersSQL      = preparedRead("SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? ORDER BY m.position, m.seq LIMIT ?")
 	listMembersAfterSQL = preparedRead("SELECT " + selectList("m", memberCols) + ", m.seq FROM members m WHERE m.collaboration_id = ? AND (m.position, m.seq) > (?, ?) ORDER BY m.position, m.seq LIMIT ?")
 )

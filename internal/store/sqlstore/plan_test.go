@@ -6,8 +6,11 @@ import (
 )
 
 // Every statement is an index seek: no table or index scan and no sort, so
-// a page costs the same at any depth and table size.
+// a page costs the same at any depth and table size. ListMembers is the
+// one exception (migration 0009): it seeks one collaboration's rows, at
+// most the members quota of them, and sorts those.
 func TestQueryPlans(t *testing.T) {
+	sorts := map[string]bool{listMembersSQL: true, listMembersAfterSQL: true}
 	s, _ := mustOpenTemp(t, Options{})
 	queries := []string{
 		// Run unprepared, so not in preparedSQL.
@@ -43,6 +46,9 @@ func TestQueryPlans(t *testing.T) {
 			// EXISTS (...) checks read no table themselves: their
 			// subqueries are the steps that must seek.
 			if step == "SCAN CONSTANT ROW" || strings.HasPrefix(step, "SCALAR SUBQUERY") {
+				continue
+			}
+			if sorts[q] && step == "USE TEMP B-TREE FOR ORDER BY" {
 				continue
 			}
 			if !strings.HasPrefix(step, "SEARCH") || strings.Contains(step, "TEMP B-TREE") {
