@@ -34,7 +34,9 @@ type MembershipWrites interface {
 	// already has a membership in that collaboration, ErrNotFound if the
 	// collaboration does not exist.
 	InsertMembership(ctx context.Context, m *Membership) error
-	// UpdateMembership replaces every stored field of m.
+	// UpdateMembership replaces every stored field of m but its identity
+	// (ID, AccountID, CollaborationID), which never changes: it returns
+	// ErrNotFound if no membership has all three of m's.
 	UpdateMembership(ctx context.Context, m *Membership) error
 	DeleteMembership(ctx context.Context, id string) error
 	// SetMembershipStatuses sets the status (and update time) of every

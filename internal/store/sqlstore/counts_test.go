@@ -217,3 +217,41 @@ func TestCountsMatchRowsAfterRandomWrites(t *testing.T) {
 		t.Logf("retries: %d", s.retries.Load())
 	})
 }
+
+// The triggers count a membership or collaboration that SQL moves to
+// another account (an operator's UPDATE: the store's own updates never
+// change a membership's account).
+func TestCountsFollowAccountMoves(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) *Store
+	}{
+		{"sqlite", func(t *testing.T) *Store { s, _ := mustOpenTemp(t, Options{}); return s }},
+		{"postgres", func(t *testing.T) *Store { s, _ := mustOpenPostgres(t, Options{}); return s }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.open(t)
+			mustTransact(t, s, func(tx cleanrooms.Tx) error {
+				if err := tx.InsertCollaboration(t.Context(), testCollaboration("c1", "acct0")); err != nil {
+					return err
+				}
+				for i, a := range []string{"acct0", "acct1"} {
+					if err := tx.InsertMembership(t.Context(), testMembership(fmt.Sprintf("m%d", i), "c1", a)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			for _, q := range []string{
+				"UPDATE memberships SET account_id = 'acct2' WHERE id = 'm1'",
+				"UPDATE memberships SET account_id = 'acct3', status = 'REMOVED' WHERE id = 'm1'",
+				"UPDATE collaborations SET creator_account_id = 'acct1' WHERE id = 'c1'",
+			} {
+				if _, err := s.w.ExecContext(t.Context(), q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				checkCountsMatchRows(t, s.w, s.d)
+			}
+		})
+	}
+}

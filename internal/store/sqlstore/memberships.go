@@ -16,9 +16,15 @@ var membershipCols = []string{
 	"create_time", "update_time",
 }
 
+// membershipIdentity is what UpdateMembership matches and never sets: an
+// UPDATE that sets an indexed column rewrites that index's entry even when
+// the value is the same, and account_id and collaboration_id are in three
+// of the table's four indexes (issue 10).
+var membershipIdentity = []string{"id", "account_id", "collaboration_id"}
+
 var (
 	insertMembershipSQL  = prepared(insertSQL("memberships", membershipCols))
-	updateMembershipSQL  = prepared(updateSQL("memberships", membershipCols, "id"))
+	updateMembershipSQL  = prepared(updateSQL("memberships", membershipCols, membershipIdentity...))
 	getMembershipSQL     = preparedRead("SELECT " + selectList("ms", membershipCols) + " FROM memberships ms WHERE ms.id = ?")
 	getMembershipWithSQL = preparedRead("SELECT " + membershipWithCols + membershipWithFrom + " WHERE ms.id = ?")
 	deleteMembershipSQL  = prepared("DELETE FROM memberships WHERE id = ?")
@@ -265,7 +271,7 @@ func (t *writeTx) UpdateMembership(ctx context.Context, m *cleanrooms.Membership
 	if err != nil {
 		return t.fail(err, what)
 	}
-	res, err := t.exec(ctx, updateMembershipSQL, updateArgs(membershipCols, args, "id")...)
+	res, err := t.exec(ctx, updateMembershipSQL, updateArgs(membershipCols, args, membershipIdentity...)...)
 	return t.mustAffect(res, err, what)
 }
 

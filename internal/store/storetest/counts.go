@@ -133,10 +133,11 @@ func testCountMembershipsFollowWrites(t *testing.T, h *harness) {
 	checkMembershipCounts(t, h, "after changing b1's settings", acctB)
 	update("b2", func(m *cleanrooms.Membership) { m.Status = cleanrooms.MembershipActive })
 	checkMembershipCounts(t, h, "after reactivating b2", acctB)
-	update("c0", func(m *cleanrooms.Membership) { m.AccountID = acctB; m.CollaborationID = "c3" })
-	checkMembershipCounts(t, h, "after moving c0 to acctB", acctB, acctC)
-	update("c0", func(m *cleanrooms.Membership) { m.AccountID, m.Status = acctC, cleanrooms.MembershipRemoved })
-	checkMembershipCounts(t, h, "after moving c0 back and removing it", acctB, acctC)
+	// (UpdateMembership cannot move a membership to another account: its
+	// identity is fixed. sqlstore's TestCountsFollowAccountMoves moves one
+	// by SQL.)
+	update("c0", func(m *cleanrooms.Membership) { m.Status = cleanrooms.MembershipRemoved })
+	checkMembershipCounts(t, h, "after removing c0", acctB, acctC)
 
 	h.mustWrite(func(tx cleanrooms.Tx) error { return tx.DeleteMembership(h.ctx, "b1") })
 	checkMembershipCounts(t, h, "after deleting REMOVED b1", acctB)

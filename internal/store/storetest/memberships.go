@@ -15,6 +15,7 @@ var membershipTests = []test{
 	{"RejoinAfterDelete", testMembershipRejoinAfterDelete},
 	{"Update", testMembershipUpdate},
 	{"UpdateMissing", testMembershipUpdateMissing},
+	{"UpdateKeepsIdentity", testMembershipUpdateKeepsIdentity},
 	{"Delete", testMembershipDelete},
 	{"ListAndCountFilters", testMembershipListAndCountFilters},
 	{"SetStatuses", testSetMembershipStatuses},
@@ -117,6 +118,26 @@ func testMembershipUpdateMissing(t *testing.T, h *harness) {
 	h.mustInsertCollaboration(collaboration("c1", acctA))
 	err := h.write(func(tx cleanrooms.Tx) error { return tx.UpdateMembership(h.ctx, membership("m1", "c1", acctA)) })
 	wantErr(t, "UpdateMembership of an unknown id", err, cleanrooms.ErrNotFound)
+}
+
+// The identity of a membership (id, account, collaboration) is matched,
+// never written: an update that changes it finds no membership and leaves
+// the stored one as it was.
+func testMembershipUpdateKeepsIdentity(t *testing.T, h *harness) {
+	h.mustInsertCollaboration(collaboration("c1", acctA), collaboration("c2", acctA))
+	h.mustInsertMembership(membership("m1", "c1", acctB))
+	want := h.mustGetMembership("m1")
+	for _, change := range []func(m *cleanrooms.Membership){
+		func(m *cleanrooms.Membership) { m.AccountID = acctC },
+		func(m *cleanrooms.Membership) { m.CollaborationID = "c2" },
+	} {
+		m := h.mustGetMembership("m1")
+		change(m)
+		m.Status = cleanrooms.MembershipRemoved
+		err := h.write(func(tx cleanrooms.Tx) error { return tx.UpdateMembership(h.ctx, m) })
+		wantErr(t, "UpdateMembership with another identity", err, cleanrooms.ErrNotFound)
+	}
+	checkEqual(t, "membership after updates with another identity", want, h.mustGetMembership("m1"))
 }
 
 func testMembershipDelete(t *testing.T, h *harness) {
