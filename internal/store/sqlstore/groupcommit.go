@@ -123,15 +123,15 @@ func (g *groupCommit) run(ctx context.Context, fn func(tx cleanrooms.Tx) error) 
 // member runs fn in a savepoint of the open batch and rolls the savepoint
 // back unless fn succeeds.
 func (g *groupCommit) member(ctx context.Context, fn func(tx cleanrooms.Tx) error) (retry bool, err error) {
-	if err := g.exec("SAVEPOINT member"); err != nil {
+	if err := g.exec(savepointSQL); err != nil {
 		return g.s.d.classify(err) == errRetryable, g.s.wrapErr("savepoint", err)
 	}
 	t := &writeTx{readTx{d: g.s.d, tx: g.tx, stmts: stmts(&g.s.wstmts), detached: true}}
 	ok := false
 	defer func() {
 		if !ok { // fn failed or panicked: undo its writes only
-			if g.exec("ROLLBACK TO member") == nil {
-				g.exec("RELEASE member")
+			if g.exec(rollbackToSQL) == nil {
+				g.exec(releaseSQL)
 			}
 		}
 	}()
@@ -143,12 +143,21 @@ func (g *groupCommit) member(ctx context.Context, fn func(tx cleanrooms.Tx) erro
 		// have left its writes half done, so they are rolled back.
 		return true, errors.New("sqlstore: transaction hit a retryable error that fn ignored")
 	}
-	if err := g.exec("RELEASE member"); err != nil {
+	if err := g.exec(releaseSQL); err != nil {
 		return g.s.d.classify(err) == errRetryable, g.s.wrapErr("release savepoint", err)
 	}
 	ok = true
 	return false, nil
 }
+
+// The batch's own statements. SAVEPOINT and RELEASE run once per member:
+// prepared, they are not parsed each time (SQLite's parser was 2.8% of a
+// CreateCollaboration's CPU under 8 writers, with BEGIN and COMMIT).
+var (
+	savepointSQL  = prepared("SAVEPOINT member")
+	releaseSQL    = prepared("RELEASE member")
+	rollbackToSQL = prepared("ROLLBACK TO member")
+)
 
 // exec runs one statement of the batch's own (SAVEPOINT, RELEASE,
 // ROLLBACK TO). If it fails the batch transaction is in an unknown state
@@ -158,7 +167,13 @@ func (g *groupCommit) exec(stmt string) error {
 	if g.tx == nil {
 		return errors.New("sqlstore: the batch was aborted")
 	}
-	if _, err := g.tx.ExecContext(context.Background(), stmt); err != nil {
+	var err error
+	if st := stmts(&g.s.wstmts)[stmt]; st != nil {
+		_, err = g.tx.StmtContext(context.Background(), st).ExecContext(context.Background())
+	} else {
+		_, err = g.tx.ExecContext(context.Background(), stmt)
+	}
+	if err != nil {
 		g.tx.Rollback()
 		g.finish(g.s.wrapErr("batch", err), g.s.d.classify(err) == errRetryable)
 		return err
