@@ -176,11 +176,11 @@ func run(args []string) error {
 	return nil
 }
 
-// parseQuotas reads "name=value,..." with the names collaborations,
-// memberships, members and templates.
 // maxMembersQuota bounds --quotas members= (AWS's default is 5).
 const maxMembersQuota = 500
 
+// parseQuotas reads "name=value,..." with the names collaborations,
+// memberships, members, templates and queries.
 func parseQuotas(s string) (service.Quotas, error) {
 	var q service.Quotas
 	if strings.TrimSpace(s) == "" {

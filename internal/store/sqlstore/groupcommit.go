@@ -167,13 +167,8 @@ func (g *groupCommit) exec(stmt string) error {
 	if g.tx == nil {
 		return errors.New("sqlstore: the batch was aborted")
 	}
-	var err error
-	if st := stmts(&g.s.wstmts)[stmt]; st != nil {
-		_, err = g.tx.StmtContext(context.Background(), st).ExecContext(context.Background())
-	} else {
-		_, err = g.tx.ExecContext(context.Background(), stmt)
-	}
-	if err != nil {
+	t := readTx{d: g.s.d, tx: g.tx, stmts: stmts(&g.s.wstmts), detached: true}
+	if _, err := t.exec(context.Background(), stmt); err != nil {
 		g.tx.Rollback()
 		g.finish(g.s.wrapErr("batch", err), g.s.d.classify(err) == errRetryable)
 		return err
