@@ -73,6 +73,7 @@ func TestTransactRetriesFailuresInFn(t *testing.T) {
 	mustTransact(t, s, func(tx cleanrooms.Tx) error {
 		return tx.InsertCollaboration(t.Context(), testCollaboration("dup", "1"))
 	})
+	<-s.prepared // the background preparation reads s.d
 	s.d = flakyDialect{}
 	boom := errors.New("boom")
 
