@@ -240,14 +240,26 @@ func fillMembership(out *api.Membership, ms *cleanrooms.Membership, c *cleanroom
 	}
 }
 
+// toMembershipSummary fills a summary directly rather than through
+// fillMembership: a list page builds 100 of them, and the two result
+// configurations fillMembership converts are not in a summary.
 func toMembershipSummary(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) api.MembershipSummary {
-	var f api.Membership
-	fillMembership(&f, ms, c, row)
+	sl := newStrSlab(7)
+	created, updated := ts2(ms.CreateTime, ms.UpdateTime)
 	return api.MembershipSummary{
-		Id: f.Id, Arn: f.Arn, CollaborationArn: f.CollaborationArn, CollaborationId: f.CollaborationId,
-		CollaborationCreatorAccountId: f.CollaborationCreatorAccountId, CollaborationCreatorDisplayName: f.CollaborationCreatorDisplayName,
-		CollaborationName: f.CollaborationName, CreateTime: f.CreateTime, UpdateTime: f.UpdateTime, Status: f.Status,
-		MemberAbilities: f.MemberAbilities, MlMemberAbilities: f.MlMemberAbilities, PaymentConfiguration: f.PaymentConfiguration,
+		Id:                              sl.str(ms.ID),
+		Arn:                             sl.str(membershipARN(ms.Region, ms.AccountID, ms.ID)),
+		CollaborationArn:                sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
+		CollaborationId:                 sl.str(c.ID),
+		CollaborationCreatorAccountId:   sl.str(c.CreatorAccountID),
+		CollaborationCreatorDisplayName: sl.str(c.CreatorDisplayName),
+		CollaborationName:               sl.str(c.Name),
+		CreateTime:                      created,
+		UpdateTime:                      updated,
+		Status:                          api.MembershipStatus(ms.Status),
+		MemberAbilities:                 strings2[api.MemberAbility](row.Abilities),
+		MlMemberAbilities:               mlAbilities(row.MLAbilities),
+		PaymentConfiguration:            toMembershipPayment(ms.Payment),
 	}
 }
 
