@@ -192,6 +192,7 @@ func (g *groupCommit) settle() {
 		return
 	}
 	g.commits.Add(1)
+	g.s.idle.touch()
 	g.finish(nil, false)
 }
 

@@ -58,6 +58,9 @@ type Store struct {
 	// fast, when not nil (SQLite files), serves ViewOne's reads without
 	// database/sql; see fastReader.
 	fast *fastReader
+	// idle, when not nil (SQLite files), checkpoints once the writer goes
+	// quiet; see idleCheckpoint.
+	idle *idleCheckpoint
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path and
@@ -120,6 +123,7 @@ func (s *Store) openSQLiteFile(ctx context.Context, path string) error {
 	}
 	s.fast = newFastReader(abs, s.opts)
 	s.group = &groupCommit{s: s}
+	s.idle = newIdleCheckpoint(wdsn, s.opts.IdleCheckpoint)
 	s.prepare()
 	return nil
 }
@@ -206,6 +210,8 @@ func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	var errs []error
+	errs = append(errs, s.idle.close())
 	if g := s.group; g != nil {
 		// Commit the batch members of which are waiting, before its
 		// statements and connection go.
@@ -220,7 +226,6 @@ func (s *Store) Close() error {
 	if s.fast != nil {
 		s.fast.close()
 	}
-	var errs []error
 	if r := stmts(&s.rstmts); r != nil && s.r != s.w {
 		errs = append(errs, r.close())
 	}

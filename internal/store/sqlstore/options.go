@@ -32,6 +32,11 @@ type Options struct {
 	// cleanrooms.ErrUnavailable. Default 5 for SQLite, 10 for PostgreSQL,
 	// where several replicas contend for the same rows.
 	MaxAttempts int
+	// IdleCheckpoint is how long the writer must have committed nothing
+	// before a checkpoint folds the WAL into the database file, so that
+	// readers read the file alone (see idleCheckpoint). Default 500ms;
+	// negative turns it off. SQLite files only.
+	IdleCheckpoint time.Duration
 }
 
 // Synchronous is SQLite's synchronous setting for file databases.
