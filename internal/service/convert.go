@@ -216,33 +216,23 @@ func toMembership(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *c
 // fillMembership sets out from the records: the strings in one slab and
 // the times in one pair (GetMembership, ListMemberships: every read).
 func fillMembership(out *api.Membership, ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) {
-	sl := newStrSlab(7)
-	created, updated := ts2(ms.CreateTime, ms.UpdateTime)
+	sum := toMembershipSummary(ms, c, row)
 	*out = api.Membership{
-		Id:                              sl.str(ms.ID),
-		Arn:                             sl.str(membershipARN(ms.Region, ms.AccountID, ms.ID)),
-		CollaborationArn:                sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
-		CollaborationId:                 sl.str(c.ID),
-		CollaborationCreatorAccountId:   sl.str(c.CreatorAccountID),
-		CollaborationCreatorDisplayName: sl.str(c.CreatorDisplayName),
-		CollaborationName:               sl.str(c.Name),
-		CreateTime:                      created,
-		UpdateTime:                      updated,
-		Status:                          api.MembershipStatus(ms.Status),
-		MemberAbilities:                 strings2[api.MemberAbility](row.Abilities),
-		MlMemberAbilities:               mlAbilities(row.MLAbilities),
-		QueryLogStatus:                  api.MembershipQueryLogStatus(ms.QueryLogStatus),
-		JobLogStatus:                    api.MembershipJobLogStatus(ms.JobLogStatus),
-		DefaultResultConfiguration:      toResultConfig(ms.DefaultResultConfig),
-		DefaultJobResultConfiguration:   toJobResultConfig(ms.DefaultJobResultConfig),
-		PaymentConfiguration:            toMembershipPayment(ms.Payment),
-		IsMetricsEnabled:                ms.IsMetricsEnabled,
+		Id: sum.Id, Arn: sum.Arn, CollaborationArn: sum.CollaborationArn, CollaborationId: sum.CollaborationId,
+		CollaborationCreatorAccountId: sum.CollaborationCreatorAccountId, CollaborationCreatorDisplayName: sum.CollaborationCreatorDisplayName,
+		CollaborationName: sum.CollaborationName, CreateTime: sum.CreateTime, UpdateTime: sum.UpdateTime, Status: sum.Status,
+		MemberAbilities: sum.MemberAbilities, MlMemberAbilities: sum.MlMemberAbilities, PaymentConfiguration: sum.PaymentConfiguration,
+		QueryLogStatus:                api.MembershipQueryLogStatus(ms.QueryLogStatus),
+		JobLogStatus:                  api.MembershipJobLogStatus(ms.JobLogStatus),
+		DefaultResultConfiguration:    toResultConfig(ms.DefaultResultConfig),
+		DefaultJobResultConfiguration: toJobResultConfig(ms.DefaultJobResultConfig),
+		IsMetricsEnabled:              ms.IsMetricsEnabled,
 	}
 }
 
-// toMembershipSummary fills a summary directly rather than through
-// fillMembership: a list page builds 100 of them, and the two result
-// configurations fillMembership converts are not in a summary.
+// toMembershipSummary is the part of a membership a summary holds, which
+// fillMembership completes: a list page builds 100 summaries, and does not
+// convert the two result configurations a summary does not hold.
 func toMembershipSummary(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) api.MembershipSummary {
 	sl := newStrSlab(7)
 	created, updated := ts2(ms.CreateTime, ms.UpdateTime)

@@ -29,12 +29,13 @@ type idleCheckpoint struct {
 	dsn   string
 	after time.Duration
 
-	tmu    sync.Mutex // guards timer and closed
-	timer  *time.Timer
-	closed bool
+	tmu   sync.Mutex // guards timer
+	timer *time.Timer
 
-	run    sync.Mutex // held while a checkpoint runs, and by close
-	db     *sql.DB    // opened at the first checkpoint; guarded by run
+	run sync.Mutex // held while a checkpoint runs, and by close
+	db  *sql.DB    // opened at the first checkpoint; guarded by run
+	// ctx is cancelled by close: no timer is armed after it, and a
+	// running checkpoint is interrupted.
 	ctx    context.Context
 	cancel context.CancelFunc
 	// runs counts the checkpoints that ran (tests).
@@ -66,7 +67,7 @@ func (c *idleCheckpoint) touch() {
 	c.tmu.Lock()
 	defer c.tmu.Unlock()
 	switch {
-	case c.closed:
+	case c.ctx.Err() != nil: // closed
 	case c.timer == nil:
 		c.timer = time.AfterFunc(c.after, c.checkpoint)
 	default:
@@ -79,7 +80,10 @@ func (c *idleCheckpoint) touch() {
 // tries again.
 func (c *idleCheckpoint) checkpoint() {
 	if !c.run.TryLock() {
-		return // one is running; it started after the commit that armed this one
+		// One is running. It began before the commit that armed this
+		// one, so it may not reach that commit's frames: try again later.
+		c.touch()
+		return
 	}
 	defer c.run.Unlock()
 	if c.ctx.Err() != nil {
@@ -103,13 +107,12 @@ func (c *idleCheckpoint) close() error {
 	if c == nil {
 		return nil
 	}
+	c.cancel()
 	c.tmu.Lock()
-	c.closed = true
 	if c.timer != nil {
 		c.timer.Stop()
 	}
 	c.tmu.Unlock()
-	c.cancel()
 	c.run.Lock()
 	defer c.run.Unlock()
 	if c.db != nil {

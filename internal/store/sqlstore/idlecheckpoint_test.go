@@ -14,7 +14,7 @@ import (
 // frames in the WAL (mxFrame, in the first copy of the index header) and
 // how many of them a checkpoint has copied into the database file
 // (nBackfill, right after the two header copies). Both are native-endian
-// u32; this machine is little-endian.
+// u32.
 func walState(t *testing.T, path string) (mxFrame, nBackfill uint32) {
 	t.Helper()
 	b, err := os.ReadFile(path + "-shm")
@@ -24,7 +24,7 @@ func walState(t *testing.T, path string) (mxFrame, nBackfill uint32) {
 	if len(b) < 100 {
 		t.Fatalf("wal-index of %d bytes", len(b))
 	}
-	return binary.LittleEndian.Uint32(b[16:]), binary.LittleEndian.Uint32(b[96:])
+	return binary.NativeEndian.Uint32(b[16:]), binary.NativeEndian.Uint32(b[96:])
 }
 
 func writeSome(t *testing.T, s *Store, prefix string, n int) {
