@@ -244,3 +244,49 @@ func TestFastRowFallsBack(t *testing.T) {
 		t.Errorf("second read of a ViewOne = %v, want errSecondRead", err)
 	}
 }
+
+// ViewOne's connections map the file (Options.MmapSize), and a mapped
+// connection still reads what the writer committed: rows still in the WAL,
+// rows a checkpoint moved into the file, and rows past the end of the file
+// as it was when the connection first mapped it.
+func TestFastReaderMapsTheFile(t *testing.T) {
+	for _, tc := range []struct {
+		opt  int64
+		want int64
+	}{{0, defaultMmapSize}, {1 << 20, 1 << 20}, {-1, 0}} {
+		t.Run(fmt.Sprint(tc.opt), func(t *testing.T) {
+			s := mustOpen(t, filepath.Join(t.TempDir(), "fast.db"), Options{MmapSize: tc.opt, MaxReadConns: 1, IdleCheckpoint: -1})
+			defer s.Close()
+			var got int64
+			if err := s.fast.queryRow(`PRAGMA mmap_size`, nil, []any{&got}); err != nil || got != tc.want {
+				t.Fatalf("PRAGMA mmap_size on a fast connection = %d, %v; want %d", got, err, tc.want)
+			}
+			if _, err := s.w.Exec(`CREATE TABLE fast_m (k INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+			pad := strings.Repeat("x", 3000) // about a page a row
+			k := 0
+			for round := range 3 {
+				for range 500 {
+					if _, err := s.w.Exec(`INSERT INTO fast_m VALUES (?, ?)`, k, fmt.Sprint(k, pad)); err != nil {
+						t.Fatal(err)
+					}
+					k++
+				}
+				if round > 0 { // round 0's rows stay in the WAL
+					if _, err := s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var n int
+				if err := s.fast.queryRow(`SELECT count(*) FROM fast_m WHERE v LIKE ?`, []any{"%" + pad}, []any{&n}); err != nil || n != k {
+					t.Fatalf("round %d: the fast connection counts %d rows (%v), want %d", round, n, err, k)
+				}
+				var last string
+				if err := s.fast.queryRow(`SELECT v FROM fast_m WHERE k = ?`, []any{k - 1}, []any{&last}); err != nil || last != fmt.Sprint(k-1, pad) {
+					t.Fatalf("round %d: row %d reads %.12q… (%v)", round, k-1, last, err)
+				}
+			}
+		})
+	}
+}
