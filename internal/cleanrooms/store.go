@@ -3,6 +3,7 @@ package cleanrooms
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Sentinel errors returned by Store implementations. Callers test them with
@@ -99,6 +100,45 @@ type Tx interface {
 type CollaborationWithMember struct {
 	Collaboration Collaboration
 	Member        Member
+}
+
+// MembershipSummary is what a list shows of a membership (the API's
+// MembershipSummary): the membership's identity, status, payment and
+// times, its collaboration's name and creator, and the member's abilities.
+// ListMembershipSummariesOf reads these columns and no others: a page of
+// 100 spent a tenth of its time reading and decoding the rest (issue 10).
+type MembershipSummary struct {
+	ID, AccountID, Region, CollaborationID string
+	Status                                 string
+	Payment                                PaymentConfig
+	CreateTime, UpdateTime                 time.Time
+
+	CollaborationRegion             string
+	CollaborationCreatorAccountID   string
+	CollaborationCreatorDisplayName string
+	CollaborationName               string
+
+	// HasMember is false if the account has no row in the collaboration
+	// (which the service never allows); the abilities are that row's.
+	HasMember   bool
+	Abilities   []string
+	MLAbilities []string
+}
+
+// SummaryOf is the summary of a membership, its collaboration and the
+// member's row (nil if it has none): what ListMembershipSummariesOf
+// returns for them. It shares their slices.
+func SummaryOf(ms *Membership, c *Collaboration, m *Member) MembershipSummary {
+	s := MembershipSummary{
+		ID: ms.ID, AccountID: ms.AccountID, Region: ms.Region, CollaborationID: ms.CollaborationID,
+		Status: ms.Status, Payment: ms.Payment, CreateTime: ms.CreateTime, UpdateTime: ms.UpdateTime,
+		CollaborationRegion: c.Region, CollaborationCreatorAccountID: c.CreatorAccountID,
+		CollaborationCreatorDisplayName: c.CreatorDisplayName, CollaborationName: c.Name,
+	}
+	if m != nil {
+		s.HasMember, s.Abilities, s.MLAbilities = true, m.Abilities, m.MLAbilities
+	}
+	return s
 }
 
 // MembershipWith is a membership with its collaboration and the member's

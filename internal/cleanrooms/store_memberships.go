@@ -17,11 +17,11 @@ type MembershipReads interface {
 	// ListMembershipsOf lists the account's memberships whose status is in
 	// statuses (all statuses when statuses is empty), in creation order.
 	ListMembershipsOf(ctx context.Context, accountID string, statuses []string, p Page) (items []Membership, next string, err error)
-	// ListMembershipsWithOf is ListMembershipsOf with each membership's
-	// collaboration and member row, as GetMembershipWith returns them: the
-	// same list in the same pages. Its cursors and ListMembershipsOf's
-	// are interchangeable.
-	ListMembershipsWithOf(ctx context.Context, accountID string, statuses []string, p Page) (items []MembershipWith, next string, err error)
+	// ListMembershipSummariesOf is ListMembershipsOf as summaries: the same
+	// list in the same pages, each item SummaryOf the records
+	// GetMembershipWith returns. Its cursors and ListMembershipsOf's are
+	// interchangeable.
+	ListMembershipSummariesOf(ctx context.Context, accountID string, statuses []string, p Page) (items []MembershipSummary, next string, err error)
 	// CountMembershipsOf counts the account's memberships whose status is in
 	// statuses (all when empty). Its cost does not depend on how many
 	// there are.

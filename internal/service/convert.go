@@ -216,7 +216,8 @@ func toMembership(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *c
 // fillMembership sets out from the records: the strings in one slab and
 // the times in one pair (GetMembership, ListMemberships: every read).
 func fillMembership(out *api.Membership, ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) {
-	sum := toMembershipSummary(ms, c, row)
+	one := cleanrooms.SummaryOf(ms, c, row)
+	sum := toMembershipSummary(&one)
 	*out = api.Membership{
 		Id: sum.Id, Arn: sum.Arn, CollaborationArn: sum.CollaborationArn, CollaborationId: sum.CollaborationId,
 		CollaborationCreatorAccountId: sum.CollaborationCreatorAccountId, CollaborationCreatorDisplayName: sum.CollaborationCreatorDisplayName,
@@ -233,22 +234,22 @@ func fillMembership(out *api.Membership, ms *cleanrooms.Membership, c *cleanroom
 // toMembershipSummary is the part of a membership a summary holds, which
 // fillMembership completes: a list page builds 100 summaries, and does not
 // convert the two result configurations a summary does not hold.
-func toMembershipSummary(ms *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) api.MembershipSummary {
+func toMembershipSummary(ms *cleanrooms.MembershipSummary) api.MembershipSummary {
 	sl := newStrSlab(7)
 	created, updated := ts2(ms.CreateTime, ms.UpdateTime)
 	return api.MembershipSummary{
 		Id:                              sl.str(ms.ID),
 		Arn:                             sl.str(membershipARN(ms.Region, ms.AccountID, ms.ID)),
-		CollaborationArn:                sl.str(collaborationARN(c.Region, c.CreatorAccountID, c.ID)),
-		CollaborationId:                 sl.str(c.ID),
-		CollaborationCreatorAccountId:   sl.str(c.CreatorAccountID),
-		CollaborationCreatorDisplayName: sl.str(c.CreatorDisplayName),
-		CollaborationName:               sl.str(c.Name),
+		CollaborationArn:                sl.str(collaborationARN(ms.CollaborationRegion, ms.CollaborationCreatorAccountID, ms.CollaborationID)),
+		CollaborationId:                 sl.str(ms.CollaborationID),
+		CollaborationCreatorAccountId:   sl.str(ms.CollaborationCreatorAccountID),
+		CollaborationCreatorDisplayName: sl.str(ms.CollaborationCreatorDisplayName),
+		CollaborationName:               sl.str(ms.CollaborationName),
 		CreateTime:                      created,
 		UpdateTime:                      updated,
 		Status:                          api.MembershipStatus(ms.Status),
-		MemberAbilities:                 strings2[api.MemberAbility](row.Abilities),
-		MlMemberAbilities:               mlAbilities(row.MLAbilities),
+		MemberAbilities:                 strings2[api.MemberAbility](ms.Abilities),
+		MlMemberAbilities:               mlAbilities(ms.MLAbilities),
 		PaymentConfiguration:            toMembershipPayment(ms.Payment),
 	}
 }

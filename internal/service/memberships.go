@@ -232,19 +232,19 @@ func (s *Service) ListMemberships(ctx context.Context, in *api.ListMembershipsIn
 	}
 	out := &api.ListMembershipsOutput{MembershipSummaries: []api.MembershipSummary{}}
 	err = s.store.ViewOne(ctx, func(tx cleanrooms.ReadTx) error {
-		items, next, err := tx.ListMembershipsWithOf(ctx, caller.AccountID, statuses, page(in.MaxResults, cursor))
+		items, next, err := tx.ListMembershipSummariesOf(ctx, caller.AccountID, statuses, page(in.MaxResults, cursor))
 		if err != nil {
 			return err
 		}
 		for i := range items {
 			w := &items[i]
-			if w.Membership.Region != caller.Region {
+			if w.Region != caller.Region {
 				continue
 			}
-			if w.Member == nil {
-				return missingMemberRow(&w.Membership)
+			if !w.HasMember {
+				return missingMemberRow(&cleanrooms.Membership{ID: w.ID, AccountID: w.AccountID, CollaborationID: w.CollaborationID})
 			}
-			out.MembershipSummaries = append(out.MembershipSummaries, toMembershipSummary(&w.Membership, &w.Collaboration, w.Member))
+			out.MembershipSummaries = append(out.MembershipSummaries, toMembershipSummary(w))
 		}
 		out.NextToken = encodeToken("ListMemberships", caller.AccountID, filter, next)
 		return nil

@@ -54,11 +54,11 @@ func benchJoinedReads(b *testing.B, s *Store, n int) {
 	}
 	for _, v := range views {
 		for _, pg := range []struct{ name, cursor string }{{"first", ""}, {"deep", deep}} {
-			b.Run("ListMembershipsWithOf/"+pg.name+"/"+v.name, func(b *testing.B) {
+			b.Run("ListMembershipSummariesOf/"+pg.name+"/"+v.name, func(b *testing.B) {
 				defer cpuPerOp(b)()
 				for b.Loop() {
 					v.view(b, func(tx cleanrooms.ReadTx) error {
-						items, _, err := tx.ListMembershipsWithOf(b.Context(), benchAccount, nil, cleanrooms.Page{Cursor: pg.cursor, Limit: 100})
+						items, _, err := tx.ListMembershipSummariesOf(b.Context(), benchAccount, nil, cleanrooms.Page{Cursor: pg.cursor, Limit: 100})
 						if err == nil && len(items) == 0 {
 							b.Fatal("empty page")
 						}

@@ -164,7 +164,7 @@ func benchReads(b *testing.B, open func(b *testing.B) *Store) {
 				joinedReads(b, s, n)
 			}
 			all, active := deepCursor(nil), deepCursor([]string{cleanrooms.MembershipActive})
-			// The page ListMemberships served before ListMembershipsWithOf:
+			// The page ListMemberships served before the joined list (ListMembershipSummariesOf):
 			// the memberships, then each one's collaboration and member row.
 			b.Run("ListMembershipsOf+Collaboration+Member/first", func(b *testing.B) {
 				defer cpuPerOp(b)()

@@ -51,8 +51,8 @@
 // Every ReadTx method is one statement, and a statement reads one snapshot
 // on both engines, so Store.ViewOne runs a single read with no BEGIN and
 // ROLLBACK around it (see ViewOne). GetMembershipWith and
-// ListMembershipsWithOf join a membership to its collaboration and member
-// row in that one statement.
+// ListMembershipSummariesOf join a membership to its collaboration and
+// member row in that one statement.
 //
 // # Cursors
 //

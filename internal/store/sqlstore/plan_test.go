@@ -15,7 +15,7 @@ func TestQueryPlans(t *testing.T) {
 	queries := []string{
 		// Run unprepared, so not in preparedSQL.
 		membershipsOfSQL(3),
-		membershipsWithOfSQL(3),
+		membershipSummariesOfSQL(3),
 		countMembershipsOfSQL(4),
 		collaborationsOfSQL(4),
 		"DELETE FROM tags WHERE arn = ? AND tag_key IN " + placeholders(3),

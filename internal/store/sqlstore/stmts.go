@@ -42,7 +42,7 @@ func init() {
 	for n := range maxPreparedStatuses + 1 {
 		preparedRead(collaborationsOfSQL(n))
 		preparedRead(membershipsOfSQL(n))
-		preparedRead(membershipsWithOfSQL(n))
+		preparedRead(membershipSummariesOfSQL(n))
 		preparedRead(countMembershipsOfSQL(n))
 	}
 }

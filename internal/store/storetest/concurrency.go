@@ -208,14 +208,16 @@ func testConcurrentQuotaHolds(t *testing.T, h *harness) {
 }
 
 // A ViewOne read of a membership with its collaboration and member row
-// sees the three as one committed state while a writer keeps changing all
+// (one membership, or a list of summaries) sees the three as one committed state while a writer keeps changing all
 // three together, and never goes back in time.
 func testViewOneJoinIsOneSnapshot(t *testing.T, h *harness) {
 	const writes, readers = 100, 2
 	// Version v is UpdateTime at(v) of the collaboration and the
 	// membership, and Position v of the member row.
 	version := func(tm time.Time) int { return int(tm.Sub(base).Round(time.Second) / time.Second) }
+	name := func(v int) string { return fmt.Sprint("version ", v) } // the collaboration's, for the summaries
 	c := collaboration("c1", acctA)
+	c.Name = name(0)
 	row := member("c1", acctB, 0)
 	m := membership("m1", "c1", acctB)
 	c.UpdateTime, m.UpdateTime = at(0), at(0)
@@ -235,6 +237,7 @@ func testViewOneJoinIsOneSnapshot(t *testing.T, h *harness) {
 				default:
 				}
 				var w cleanrooms.MembershipWith
+				var sum cleanrooms.MembershipSummary
 				err := h.s.ViewOne(h.ctx, func(tx cleanrooms.ReadTx) error {
 					if r == 0 {
 						got, err := tx.GetMembershipWith(h.ctx, "m1")
@@ -243,12 +246,12 @@ func testViewOneJoinIsOneSnapshot(t *testing.T, h *harness) {
 						}
 						return err
 					}
-					items, _, err := tx.ListMembershipsWithOf(h.ctx, acctB, nil, cleanrooms.Page{Limit: 10})
+					items, _, err := tx.ListMembershipSummariesOf(h.ctx, acctB, nil, cleanrooms.Page{Limit: 10})
 					if err == nil && len(items) != 1 {
 						return fmt.Errorf("listed %d memberships, want 1", len(items))
 					}
 					if err == nil {
-						w = items[0]
+						sum = items[0]
 					}
 					return err
 				})
@@ -256,11 +259,20 @@ func testViewOneJoinIsOneSnapshot(t *testing.T, h *harness) {
 					t.Errorf("ViewOne: %v", err)
 					return
 				}
-				v := version(w.Membership.UpdateTime)
-				if w.Member == nil || version(w.Collaboration.UpdateTime) != v || w.Member.Position != v {
-					t.Errorf("one read joined membership version %d with collaboration version %d and member row %+v",
-						v, version(w.Collaboration.UpdateTime), w.Member)
-					return
+				var v int
+				if r == 0 {
+					v = version(w.Membership.UpdateTime)
+					if w.Member == nil || version(w.Collaboration.UpdateTime) != v || w.Member.Position != v || w.Collaboration.Name != name(v) {
+						t.Errorf("one read joined membership version %d with collaboration version %d (%q) and member row %+v",
+							v, version(w.Collaboration.UpdateTime), w.Collaboration.Name, w.Member)
+						return
+					}
+				} else {
+					v = version(sum.UpdateTime)
+					if !sum.HasMember || sum.CollaborationName != name(v) {
+						t.Errorf("one list joined membership version %d with collaboration %q (member row: %v)", v, sum.CollaborationName, sum.HasMember)
+						return
+					}
 				}
 				if v < last {
 					t.Errorf("a read went back from version %d to %d", last, v)
@@ -272,7 +284,7 @@ func testViewOneJoinIsOneSnapshot(t *testing.T, h *harness) {
 	}
 	for v := 1; v <= writes; v++ {
 		h.mustWrite(func(tx cleanrooms.Tx) error {
-			c.UpdateTime, row.Position, m.UpdateTime = at(v), v, at(v)
+			c.UpdateTime, c.Name, row.Position, m.UpdateTime = at(v), name(v), v, at(v)
 			if err := tx.UpdateCollaboration(h.ctx, c); err != nil {
 				return err
 			}

@@ -13,7 +13,7 @@ var membershipWithTests = []test{
 	{"GetMissing", testMembershipWithGetMissing},
 	{"WithoutMemberRow", testMembershipWithoutMemberRow},
 	{"FollowsUpdates", testMembershipWithFollowsUpdates},
-	{"ListIsListMembershipsOf", testListMembershipsWithOf},
+	{"SummariesAreListMembershipsOf", testListMembershipSummariesOf},
 	{"CursorsInterchangeable", testMembershipsWithCursorsInterchangeable},
 	{"NoAliasing", testMembershipWithNoAliasing},
 }
@@ -21,6 +21,11 @@ var membershipWithTests = []test{
 // with is the MembershipWith of m, c and row, as the store returns it.
 func with(m *cleanrooms.Membership, c *cleanrooms.Collaboration, row *cleanrooms.Member) *cleanrooms.MembershipWith {
 	return &cleanrooms.MembershipWith{Membership: *m, Collaboration: *c, Member: row}
+}
+
+// summaryOf is what ListMembershipSummariesOf returns for w's records.
+func summaryOf(w *cleanrooms.MembershipWith) cleanrooms.MembershipSummary {
+	return cleanrooms.SummaryOf(&w.Membership, &w.Collaboration, w.Member)
 }
 
 func (h *harness) mustGetMembershipWith(id string) *cleanrooms.MembershipWith {
@@ -124,10 +129,13 @@ func testMembershipWithoutMemberRow(t *testing.T, h *harness) {
 	h.mustInsertMembership(m)
 	want := with(m, c, nil)
 	checkEqual(t, "GetMembershipWith of a membership without a member row", want, h.mustGetMembershipWith("m1"))
-	got := listAll(t, h, 10, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
-		return tx.ListMembershipsWithOf(h.ctx, acctC, nil, p)
+	got := listAll(t, h, 10, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipSummary, string, error) {
+		return tx.ListMembershipSummariesOf(h.ctx, acctC, nil, p)
 	})
-	checkEqual(t, "ListMembershipsWithOf with a membership without a member row", []cleanrooms.MembershipWith{*want}, got)
+	checkEqual(t, "ListMembershipSummariesOf with a membership without a member row", []cleanrooms.MembershipSummary{summaryOf(want)}, got)
+	if got[0].HasMember || got[0].Abilities != nil {
+		t.Errorf("a summary without a member row has HasMember %v and abilities %v", got[0].HasMember, got[0].Abilities)
+	}
 }
 
 // The records joined are the current ones, deleted collaborations
@@ -155,9 +163,10 @@ func testMembershipWithFollowsUpdates(t *testing.T, h *harness) {
 	checkEqual(t, "GetMembershipWith after updating all three records", with(m, c, row), h.mustGetMembershipWith("m1"))
 }
 
-// ListMembershipsWithOf is ListMembershipsOf, item for item, with the
-// records GetMembershipWith joins, for every filter and page size.
-func testListMembershipsWithOf(t *testing.T, h *harness) {
+// ListMembershipSummariesOf is ListMembershipsOf, item for item, as the
+// summaries of the records GetMembershipWith joins, for every filter and
+// page size.
+func testListMembershipSummariesOf(t *testing.T, h *harness) {
 	statuses := []string{cleanrooms.MembershipActive, cleanrooms.MembershipRemoved, cleanrooms.MembershipCollaborationDeleted}
 	for i := range 9 {
 		c := collaboration(fmt.Sprintf("c%02d", 20-i), acctA) // ids sort against creation order
@@ -187,28 +196,31 @@ func testListMembershipsWithOf(t *testing.T, h *harness) {
 		plain := listAll(t, h, 100, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.Membership, string, error) {
 			return tx.ListMembershipsOf(h.ctx, acctB, filter, p)
 		})
-		var want []cleanrooms.MembershipWith
+		var want []cleanrooms.MembershipSummary
 		for _, m := range plain {
 			w := h.mustGetMembershipWith(m.ID)
 			checkEqual(t, "GetMembershipWith("+m.ID+").Membership", m, w.Membership)
-			want = append(want, *w)
+			if w.Member == nil {
+				t.Fatalf("GetMembershipWith(%s) has no member row", m.ID)
+			}
+			want = append(want, summaryOf(w))
 		}
 		if filter == nil && len(want) != 9 {
 			t.Fatalf("ListMembershipsOf(acctB) listed %d memberships, want 9", len(want))
 		}
-		checkPages(t, h, "ListMembershipsWithOf"+name, want, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
-			return tx.ListMembershipsWithOf(h.ctx, acctB, filter, p)
+		checkPages(t, h, "ListMembershipSummariesOf"+name, want, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipSummary, string, error) {
+			return tx.ListMembershipSummariesOf(h.ctx, acctB, filter, p)
 		})
 	}
-	got := listAll(t, h, 100, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipWith, string, error) {
-		return tx.ListMembershipsWithOf(h.ctx, "999999999999", nil, p)
+	got := listAll(t, h, 100, func(tx cleanrooms.ReadTx, p cleanrooms.Page) ([]cleanrooms.MembershipSummary, string, error) {
+		return tx.ListMembershipSummariesOf(h.ctx, "999999999999", nil, p)
 	})
 	if len(got) != 0 {
-		t.Errorf("ListMembershipsWithOf of an account without memberships = %d items", len(got))
+		t.Errorf("ListMembershipSummariesOf of an account without memberships = %d items", len(got))
 	}
 }
 
-// A cursor of ListMembershipsOf resumes ListMembershipsWithOf and the
+// A cursor of ListMembershipsOf resumes ListMembershipSummariesOf and the
 // other way round: one list, whichever of the two reads a page.
 func testMembershipsWithCursorsInterchangeable(t *testing.T, h *harness) {
 	var ids []string
@@ -233,9 +245,9 @@ func testMembershipsWithCursorsInterchangeable(t *testing.T, h *harness) {
 					cursor = next
 					return err
 				}
-				items, next, err := tx.ListMembershipsWithOf(h.ctx, acctB, filter, p)
+				items, next, err := tx.ListMembershipSummariesOf(h.ctx, acctB, filter, p)
 				for _, w := range items {
-					got = append(got, w.Membership.ID)
+					got = append(got, w.ID)
 				}
 				cursor = next
 				return err
@@ -260,12 +272,17 @@ func testMembershipWithNoAliasing(t *testing.T, h *harness) {
 	*got.Member.Payment.JobCompute = true
 	checkEqual(t, "GetMembershipWith after mutating a returned record", want, h.mustGetMembershipWith(id))
 
-	var page []cleanrooms.MembershipWith
-	h.mustRead(func(tx cleanrooms.ReadTx) (err error) {
-		page, _, err = tx.ListMembershipsWithOf(h.ctx, acctB, nil, cleanrooms.Page{Limit: 1})
-		return err
-	})
-	page[0].Member.MLAbilities[0] = "MUTATED"
-	page[0].Collaboration.DataEncryption.PreserveNulls = true
+	list := func() []cleanrooms.MembershipSummary {
+		var page []cleanrooms.MembershipSummary
+		h.mustRead(func(tx cleanrooms.ReadTx) (err error) {
+			page, _, err = tx.ListMembershipSummariesOf(h.ctx, acctB, nil, cleanrooms.Page{Limit: 1})
+			return err
+		})
+		return page
+	}
+	page := list()
+	page[0].Abilities[0] = "MUTATED"
+	page[0].MLAbilities[0] = "MUTATED"
+	checkEqual(t, "a listed summary after mutating one listed before", []cleanrooms.MembershipSummary{summaryOf(want)}, list())
 	checkEqual(t, "GetMembershipWith after mutating a listed record", want, h.mustGetMembershipWith(id))
 }

@@ -190,20 +190,20 @@ func testInvalidCursor(t *testing.T, h *harness) {
 			_, next, err := tx.ListMembershipsOf(h.ctx, acctB, nil, cleanrooms.Page{Cursor: cursor, Limit: 1})
 			return next, err
 		},
-		"ListMembershipsWithOf": func(tx cleanrooms.ReadTx, cursor string) (string, error) {
-			_, next, err := tx.ListMembershipsWithOf(h.ctx, acctB, nil, cleanrooms.Page{Cursor: cursor, Limit: 1})
+		"ListMembershipSummariesOf": func(tx cleanrooms.ReadTx, cursor string) (string, error) {
+			_, next, err := tx.ListMembershipSummariesOf(h.ctx, acctB, nil, cleanrooms.Page{Cursor: cursor, Limit: 1})
 			return next, err
 		},
 		// The same list with another filter.
-		"ListMembershipsWithOf(ACTIVE)": func(tx cleanrooms.ReadTx, cursor string) (string, error) {
-			_, next, err := tx.ListMembershipsWithOf(h.ctx, acctB, []string{cleanrooms.MembershipActive}, cleanrooms.Page{Cursor: cursor, Limit: 1})
+		"ListMembershipSummariesOf(ACTIVE)": func(tx cleanrooms.ReadTx, cursor string) (string, error) {
+			_, next, err := tx.ListMembershipSummariesOf(h.ctx, acctB, []string{cleanrooms.MembershipActive}, cleanrooms.Page{Cursor: cursor, Limit: 1})
 			return next, err
 		},
 	}
-	// ListMembershipsOf and ListMembershipsWithOf are one list: their
+	// ListMembershipsOf and ListMembershipSummariesOf are one list: their
 	// cursors are interchangeable (testMembershipsWithCursorsInterchangeable).
 	sameList := func(a, b string) bool {
-		return a == "ListMembershipsOf" && b == "ListMembershipsWithOf" || a == "ListMembershipsWithOf" && b == "ListMembershipsOf"
+		return a == "ListMembershipsOf" && b == "ListMembershipSummariesOf" || a == "ListMembershipSummariesOf" && b == "ListMembershipsOf"
 	}
 	// A genuine cursor of each list, to replay on the others.
 	genuine := map[string]string{}

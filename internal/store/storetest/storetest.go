@@ -12,7 +12,7 @@
 //   - Transact and View on a closed Store fail with ErrUnavailable.
 //   - A first-page cursor of one list method is ErrInvalidCursor for
 //     another list method, except that ListMembershipsOf and
-//     ListMembershipsWithOf are one list: each resumes the other's
+//     ListMembershipSummariesOf are one list: each resumes the other's
 //     cursors.
 //   - Counts agree with the rows after every kind of write, rolled back
 //     and concurrent ones included.

@@ -239,8 +239,8 @@ func testViewOneReadsAsView(t *testing.T, h *harness) {
 			items, next, err := tx.ListMembershipsOf(h.ctx, acctB, nil, page)
 			return []any{items, next}, err
 		},
-		"ListMembershipsWithOf": func(tx cleanrooms.ReadTx) (any, error) {
-			items, next, err := tx.ListMembershipsWithOf(h.ctx, acctB, []string{cleanrooms.MembershipActive}, page)
+		"ListMembershipSummariesOf": func(tx cleanrooms.ReadTx) (any, error) {
+			items, next, err := tx.ListMembershipSummariesOf(h.ctx, acctB, []string{cleanrooms.MembershipActive}, page)
 			return []any{items, next}, err
 		},
 		"CountMembershipsOf": func(tx cleanrooms.ReadTx) (any, error) {
