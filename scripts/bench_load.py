@@ -42,8 +42,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROFILES = {
-    "standard": {"duration": 10.0, "warmup": 1.0, "rounds": 3, "startup_runs": 5},
-    "short": {"duration": 2.0, "warmup": 0.5, "rounds": 1, "startup_runs": 3},
+    "standard": {"duration": 10.0, "warmup": 1.0, "rounds": 3, "startup_runs": 5, "list_n": "10000,100000"},
+    "short": {"duration": 2.0, "warmup": 0.5, "rounds": 1, "startup_runs": 3, "list_n": "1000"},
 }
 
 QUOTAS = "collaborations=1000000,memberships=1000000"
@@ -203,6 +203,26 @@ def round_cleanroomsd(crb, binary, out, r, prof, samples):
             samples.setdefault(("cleanroomsd", x["workload"], x["concurrency"]), []).append(x)
 
 
+def round_list(crb, binary, out, r, prof, samples):
+    """ListMemberships pages of 100, one client paging through all of them,
+    on a fresh store grown to each of prof["list_n"] memberships (crbench
+    creates them first; that setup is not measured)."""
+    port = free_port()
+    data = tempfile.mkdtemp(prefix=f"data-list-{r}-", dir=out)
+    argv = [binary, "--addr", f"127.0.0.1:{port}", "--data-dir", data, "--quotas", QUOTAS]
+    print(f"round {r}: cleanroomsd, lists (fresh --data-dir {data})", flush=True)
+    log = os.path.join(out, f"crbench-list-{r}.log")
+    sizes = [n for n in prof["list_n"].split(",") if n]
+    with Server(argv, port, os.path.join(out, f"cleanroomsd-list-{r}.log")) as s:
+        args = run_args(port, s.proc.pid, ["list_memberships"], 1, prof) + ["--list-n", prof["list_n"]]
+        # the setup creates up to 100k memberships at a few thousand a second
+        res = crbench(crb, args, os.path.join(out, f"cleanroomsd-list-{r}.jsonl"), log,
+                      call_timeout(len(sizes), prof) + 120)
+    for x in res:
+        if "rps" in x and x.get("target_n"):
+            samples.setdefault(("cleanroomsd", "list_memberships", x["target_n"]), []).append(x)
+
+
 def round_stub(crb, stub, out, r, prof, samples):
     port = free_port()
     print(f"round {r}: stub", flush=True)
@@ -259,6 +279,12 @@ def table(samples, start, load):
         lines.append(f"| {label} | {fmt(c_rps, ' req/s')} | {fmt(s_rps)} ({stub_what}) | {ratio} "
                      f"| {fmt(c_p50, ' ms', 3)} | {fmt(s_p50, ' ms', 3)} "
                      f"| {fmt(c_cpu, ' µs')} ({fmt(s_cpu, ' µs')}) |")
+    for (server, wl, n), _ in sorted(samples.items(), key=lambda kv: str(kv[0])):
+        if wl != "list_memberships":
+            continue
+        c_rps, c_p50, c_cpu, _ = get(server, (wl, n))
+        lines.append(f"| ListMemberships, a page of 100 of {n:,}, 1 client | {fmt(c_rps, ' pages/s')} | | "
+                     f"target ≤ 1,000 µs of server CPU | {fmt(c_p50, ' ms', 3)} | | {fmt(c_cpu, ' µs')} |")
     if start:
         (c_ms, c_rss), (s_ms, s_rss) = start
         lines.append(f"| start → first answer | {c_ms:.1f} ms | {s_ms:.1f} ms | | | "
@@ -303,6 +329,7 @@ def main():
     for r in range(1, prof["rounds"] + 1):
         round_cleanroomsd(crb, binary, out, r, prof, samples)
         round_stub(crb, stub, out, r, prof, samples)
+        round_list(crb, binary, out, r, prof, samples)
     print("start-up", flush=True)
     sd = tempfile.mkdtemp(prefix="data-startup-", dir=out)
     start = (startup(crb, lambda p: [binary, "--addr", f"127.0.0.1:{p}", "--data-dir", sd], "cleanroomsd", out, prof),
