@@ -152,24 +152,32 @@ const membershipSummaryCols = "ms.id, ms.account_id, ms.region, ms.collaboration
 // membershipSummaryRow receives one row of membershipSummaryCols; the
 // member's columns are NULL when the LEFT JOIN found no row.
 type membershipSummaryRow struct {
+	v   membershipSummaryValues
+	dst [16]any // backs dest (and a list's keyset column), as membershipWithRow's does
+}
+
+// membershipSummaryValues are the columns as scanned; a list resets them
+// before each row.
+type membershipSummaryValues struct {
 	s                      cleanrooms.MembershipSummary
 	payment                string
 	createTime, updateTime int64
 	memberAccount          sql.NullString
 	abilities, mlAbilities sql.NullString
-	dst                    [16]any // backs dest, as membershipWithRow's does
 }
 
 func (r *membershipSummaryRow) dest() []any {
-	s := &r.s
+	v, s := &r.v, &r.v.s
 	return append(r.dst[:0],
-		&s.ID, &s.AccountID, &s.Region, &s.CollaborationID, &s.Status, &r.payment, &r.createTime, &r.updateTime,
+		&s.ID, &s.AccountID, &s.Region, &s.CollaborationID, &s.Status, &v.payment, &v.createTime, &v.updateTime,
 		&s.CollaborationRegion, &s.CollaborationCreatorAccountID, &s.CollaborationCreatorDisplayName, &s.CollaborationName,
-		&r.memberAccount, &r.abilities, &r.mlAbilities,
+		&v.memberAccount, &v.abilities, &v.mlAbilities,
 	)
 }
 
-func (r *membershipSummaryRow) record() (cleanrooms.MembershipSummary, error) {
+func (r *membershipSummaryRow) record() (cleanrooms.MembershipSummary, error) { return r.v.record() }
+
+func (r *membershipSummaryValues) record() (cleanrooms.MembershipSummary, error) {
 	s := r.s
 	if err := paymentValue(r.payment, &s.Payment); err != nil {
 		return s, err
@@ -218,7 +226,7 @@ func (t *readTx) ListMembershipSummariesOf(ctx context.Context, accountID string
 	var seq int64
 	dest := append(r.dest(), &seq)
 	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipSummariesOfSQL, func(rows sqlRows) (cleanrooms.MembershipSummary, int64, error) {
-		*r = membershipSummaryRow{dst: r.dst}
+		r.v = membershipSummaryValues{}
 		if err := rows.Scan(dest...); err != nil {
 			return cleanrooms.MembershipSummary{}, 0, err
 		}
