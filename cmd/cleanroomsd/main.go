@@ -86,6 +86,7 @@ func run(args []string) error {
 	maxBodyMiB := fs.Int("max-body-mib-in-flight", envInt("CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT", server.DefaultMaxBodyBytesInFlight>>20), "MiB of request bodies held at once; more wait briefly, then are refused (env CLEANROOMSD_MAX_BODY_MIB_IN_FLIGHT)")
 	objectsDir := fs.String("objects-dir", env("CLEANROOMSD_OBJECTS_DIR", ""), "directory of the embedded S3's object bytes; default DATA_DIR/objects, required with --database-url unless --s3-endpoint is set (env CLEANROOMSD_OBJECTS_DIR)")
 	lenient := fs.Bool("lenient-catalog", envBool("CLEANROOMSD_LENIENT_CATALOG"), "accept configured tables whose Glue table does not exist (an API double without data; queries on them fail) (env CLEANROOMSD_LENIENT_CATALOG)")
+	noFsync := fs.Bool("no-fsync", envBool("CLEANROOMSD_NO_FSYNC"), "throwaway test servers only: commit to the SQLite file without fsync; writes survive kill -9 but not an OS crash or power loss (env CLEANROOMSD_NO_FSYNC)")
 	queryTimeout := fs.Duration("query-timeout", envDuration("CLEANROOMSD_QUERY_TIMEOUT", 12*time.Hour), "time limit of a protected query; past it the query is TIMED_OUT (env CLEANROOMSD_QUERY_TIMEOUT)")
 	queryLease := fs.Duration("query-lease", envDuration("CLEANROOMSD_QUERY_LEASE", 30*time.Second), "how long a replica's claim on a running query lasts unless renewed; another replica takes over a dead one's queries after it (env CLEANROOMSD_QUERY_LEASE)")
 	queryWorkers := fs.Int("query-workers", envInt("CLEANROOMSD_QUERY_WORKERS", 2), "protected queries run at once by this process (env CLEANROOMSD_QUERY_WORKERS)")
@@ -134,7 +135,7 @@ func run(args []string) error {
 	cfg := app.Config{Addr: *addr, DataDir: *dataDir, DatabaseURL: *dbURL, CredentialsFile: *creds, Logger: log,
 		HeaderTimeout: *headerTimeout, IdleTimeout: *idleTimeout,
 		Limits:     server.Limits{MaxInFlight: *maxInFlight, MaxBodyBytesInFlight: int64(*maxBodyMiB) << 20, BodyReadTimeout: *bodyTimeout},
-		ObjectsDir: *objectsDir, LenientCatalog: *lenient, S3: s3cfg,
+		ObjectsDir: *objectsDir, LenientCatalog: *lenient, S3: s3cfg, NoFsync: *noFsync,
 		Queries: app.QueryConfig{Timeout: *queryTimeout, Lease: *queryLease, Workers: *queryWorkers,
 			MemoryLimit: *queryMemory, Threads: *queryThreads, WorkDir: *queryDir}}
 	q, err := parseQuotas(*quotas)
@@ -162,6 +163,9 @@ func run(args []string) error {
 		return err
 	}
 	storeAttrs := []any{"store", "sqlite", "dataDir", cfg.DataDir}
+	if cfg.NoFsync {
+		storeAttrs = append(storeAttrs, "fsync", false)
+	}
 	if cfg.DatabaseURL != "" {
 		storeAttrs = []any{"store", "postgres", "database", redactURL(cfg.DatabaseURL)}
 	}

@@ -85,6 +85,12 @@ type Config struct {
 	S3 objects.ExternalConfig
 	// Queries configures protected queries.
 	Queries QueryConfig
+	// NoFsync commits to the SQLite file without fsync (synchronous =
+	// NORMAL), for throwaway test servers: an acknowledged write survives
+	// kill -9 (it is in the OS's page cache) but not an OS crash or power
+	// loss. Off by default; refused with DatabaseURL, whose durability is
+	// the PostgreSQL server's synchronous_commit.
+	NoFsync bool
 }
 
 // QueryConfig configures how protected queries run.
@@ -348,6 +354,9 @@ func openStore(ctx context.Context, cfg Config) (*sqlstore.Store, error) {
 		if cfg.DataDir != "" {
 			return nil, errors.New("a data dir (SQLite) and a database URL (PostgreSQL) were both given; choose one")
 		}
+		if cfg.NoFsync {
+			return nil, errors.New("--no-fsync applies to the SQLite store; PostgreSQL's durability is its server's synchronous_commit")
+		}
 		return sqlstore.OpenPostgres(ctx, cfg.DatabaseURL, sqlstore.Options{})
 	}
 	dbPath := ""
@@ -357,7 +366,17 @@ func openStore(ctx context.Context, cfg Config) (*sqlstore.Store, error) {
 		}
 		dbPath = filepath.Join(cfg.DataDir, "cleanroomsd.db")
 	}
-	return sqlstore.OpenSQLite(ctx, dbPath, sqlstore.Options{})
+	return sqlstore.OpenSQLite(ctx, dbPath, sqliteOptions(cfg))
+}
+
+// sqliteOptions are the SQLite store's options for cfg: the defaults, but
+// for --no-fsync.
+func sqliteOptions(cfg Config) sqlstore.Options {
+	var o sqlstore.Options
+	if cfg.NoFsync {
+		o.Synchronous = sqlstore.SyncNormal
+	}
+	return o
 }
 
 // Handler is the HTTP handler of the API.
