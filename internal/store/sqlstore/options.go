@@ -37,31 +37,7 @@ type Options struct {
 	// readers read the file alone (see idleCheckpoint). Default 500ms;
 	// negative turns it off. SQLite files only.
 	IdleCheckpoint time.Duration
-	// MmapSize is how many bytes of the database file each of ViewOne's
-	// read-only connections maps into memory (PRAGMA mmap_size). Default
-	// 256 MiB; negative turns it off. SQLite files only; the writer and
-	// View's transactions read with pread as before.
-	//
-	// Why: a page the connection's own cache lacks is otherwise a pread
-	// and a 4 KiB copy out of the OS page cache. A page of 100 list items
-	// joins three tables by random keys and missed the cache about 90
-	// times (issue 10: a fifth of its CPU, in the kernel's read path).
-	// Mapped, SQLite reads such a page where the OS keeps it.
-	//
-	// What it costs: the mapped pages a connection touched count in the
-	// process's RSS (as file pages, once per connection that touched
-	// them: the OS's page cache, not memory of the process's own), and an
-	// I/O error while reading a mapped page is a SIGBUS that ends the
-	// process instead of an error the request reports. The database file
-	// is then no worse off than after kill -9: nothing is written through
-	// the mapping. docs/behavior-decisions.md says why that trade is made.
-	MmapSize int64
 }
-
-// defaultMmapSize is MmapSize's default: the whole file of any store this
-// server is likely to hold on a laptop or in CI, and a bounded prefix of
-// larger ones (read past it with pread).
-const defaultMmapSize = 256 << 20
 
 // Synchronous is SQLite's synchronous setting for file databases.
 type Synchronous int
@@ -110,9 +86,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 5
-	}
-	if o.MmapSize == 0 {
-		o.MmapSize = defaultMmapSize
 	}
 	return o
 }

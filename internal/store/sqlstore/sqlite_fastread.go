@@ -26,7 +26,6 @@ package sqlstore
 // so a read sees what it would have seen there: the last committed state.
 
 /*
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +35,6 @@ typedef long long sqlite3_int64;
 int sqlite3_open_v2(const char *filename, sqlite3 **ppDb, int flags, const char *zVfs);
 int sqlite3_close_v2(sqlite3 *db);
 int sqlite3_busy_timeout(sqlite3 *db, int ms);
-int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg);
 int sqlite3_extended_result_codes(sqlite3 *db, int onoff);
 const char *sqlite3_errmsg(sqlite3 *db);
 int sqlite3_prepare_v3(sqlite3 *db, const char *zSql, int nByte, unsigned int prepFlags, sqlite3_stmt **ppStmt, const char **pzTail);
@@ -77,16 +75,11 @@ typedef struct {
 	const void *p;
 } crd_val;
 
-static int crd_open(const char *path, int busy_ms, sqlite3_int64 mmap_size, sqlite3 **db) {
+static int crd_open(const char *path, int busy_ms, sqlite3 **db) {
 	int rc = sqlite3_open_v2(path, db, CRD_OPEN_READONLY | CRD_OPEN_NOMUTEX, 0);
 	if (rc == 0) {
 		sqlite3_extended_result_codes(*db, 1);
 		sqlite3_busy_timeout(*db, busy_ms);
-	}
-	if (rc == 0 && mmap_size > 0) {
-		char sql[64];
-		snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", mmap_size);
-		rc = sqlite3_exec(*db, sql, 0, 0, 0);
 	}
 	return rc;
 }
@@ -195,7 +188,6 @@ const fastMaxCols = 64
 type fastReader struct {
 	path   *C.char
 	busyMS C.int
-	mmap   C.sqlite3_int64 // PRAGMA mmap_size of each connection; 0 leaves it off
 	// conns holds one token per connection the pool may have: a
 	// connection, or nil for one not opened yet. A read takes a token and
 	// gives it back; Close takes them all.
@@ -220,7 +212,6 @@ func newFastReader(path string, o Options) *fastReader {
 	r := &fastReader{
 		path:   C.CString(path),
 		busyMS: C.int(o.BusyTimeout.Milliseconds()),
-		mmap:   C.sqlite3_int64(max(o.MmapSize, 0)),
 		size:   o.MaxReadConns,
 		conns:  make(chan *fastConn, o.MaxReadConns),
 	}
@@ -300,7 +291,7 @@ func (r *fastReader) warm() {
 
 func (r *fastReader) open() (*fastConn, error) {
 	c := &fastConn{stmts: map[string]*C.sqlite3_stmt{}}
-	if rc := C.crd_open(r.path, r.busyMS, r.mmap, &c.db); rc != 0 {
+	if rc := C.crd_open(r.path, r.busyMS, &c.db); rc != 0 {
 		err := c.lastError(rc)
 		C.sqlite3_close_v2(c.db)
 		return nil, fmt.Errorf("sqlstore: open a read connection: %w", err)
