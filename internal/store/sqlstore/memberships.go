@@ -283,7 +283,7 @@ func membershipsOfSQL(statuses int) string {
 
 // membershipSummariesOfSQL is membershipsOfSQL joined as
 // GetMembershipWith: the same seek, then two unique-index lookups per row
-// of the page, reading the summary's 17 columns instead of 40.
+// of the page, reading the summary's 15 columns instead of 40.
 func membershipSummariesOfSQL(statuses int) string {
 	return "SELECT " + membershipSummaryCols + ", ms.seq" + membershipWithFrom +
 		" WHERE ms.account_id = ? AND ms.seq > ?" + statusClause("ms.status", statuses) +
