@@ -5,13 +5,10 @@ package model
 // two after every call.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -29,6 +26,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cleanroomsd/cleanroomsd/cleanroomstest"
+	"github.com/cleanroomsd/cleanroomsd/internal/sdktest"
 )
 
 // The five accounts that call; outsider is only ever invited.
@@ -67,37 +65,12 @@ func newHarness(t *testing.T, seed int64, stream uint64, q quotas, maxDivs int) 
 		// The real SDK client acting as a. No retries: a 5xx must show up
 		// as what it is rather than be retried away.
 		cfg := srv.AWSConfig(a)
-		cfg.HTTPClient = bufferedClient{cfg.HTTPClient}
+		cfg.HTTPClient = sdktest.BufferedClient{C: cfg.HTTPClient} // one attempt: see sdktest
 		h.clients[a] = cleanrooms.NewFromConfig(cfg, func(o *cleanrooms.Options) { o.RetryMaxAttempts = 1 })
 		h.s3c[a] = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.RetryMaxAttempts = true, 1 })
 		h.gluec[a] = glue.NewFromConfig(cfg, func(o *glue.Options) { o.RetryMaxAttempts = 1 })
 	}
 	return h
-}
-
-// bufferedClient reads each response body whole before the SDK sees it,
-// as internal/protocol/restjson's SDK tests do, and for the same reason: a
-// race of the SDK with net/http on the client (aws/aws-sdk-go-v2#2737) can
-// make the Transport close the connection under a response body the SDK
-// is still decoding ("deserialization failed, failed to decode response
-// body, read tcp ...: use of closed network connection"; seen here once,
-// on a BatchGetSchema, in CI at b16649e). The SDK's standard retryer would
-// retry it; this harness makes one attempt. A body cut short by the
-// server still fails the read here.
-type bufferedClient struct{ c aws.HTTPClient }
-
-func (b bufferedClient) Do(r *http.Request) (*http.Response, error) {
-	resp, err := b.c.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
 }
 
 func (h *harness) ctx() (context.Context, context.CancelFunc) {

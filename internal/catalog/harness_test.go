@@ -1,9 +1,7 @@
 package catalog_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 	"github.com/cleanroomsd/cleanroomsd/internal/identity"
 	"github.com/cleanroomsd/cleanroomsd/internal/protocol/awsjson"
 	"github.com/cleanroomsd/cleanroomsd/internal/protocol/sigv4"
+	"github.com/cleanroomsd/cleanroomsd/internal/sdktest"
 	"github.com/cleanroomsd/cleanroomsd/internal/store/sqlstore"
 )
 
@@ -89,27 +88,9 @@ func (e *env) client(account string) *glue.Client {
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(account, "secret", ""),
 		BaseEndpoint: aws.String(e.srv.URL),
-		HTTPClient:   bufferedClient{e.srv.Client()},
+		HTTPClient:   sdktest.BufferedClient{C: e.srv.Client()},
 		Retryer:      aws.NopRetryer{},
 	})
-}
-
-// bufferedClient reads each response body whole before the SDK sees it
-// (works around aws/aws-sdk-go-v2#2737, see internal/protocol/restjson).
-type bufferedClient struct{ c *http.Client }
-
-func (b bufferedClient) Do(r *http.Request) (*http.Response, error) {
-	resp, err := b.c.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }

@@ -178,7 +178,7 @@ func ownMembership(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Ca
 		return nil, nil, nil, notFound(api.ResourceTypeMembership, id)
 	}
 	if w.Member == nil {
-		return nil, nil, nil, missingMemberRow(ms)
+		return nil, nil, nil, missingMemberRow(ms.ID, ms.AccountID, ms.CollaborationID)
 	}
 	return ms, &w.Collaboration, w.Member, nil
 }
@@ -187,9 +187,9 @@ func ownMembership(ctx context.Context, tx cleanrooms.ReadTx, caller identity.Ca
 // collaboration, which CreateMembership never leaves (the row is made
 // ACTIVE in the transaction that inserts the membership) and nothing
 // deletes: a broken store, answered as an internal error.
-func missingMemberRow(ms *cleanrooms.Membership) error {
+func missingMemberRow(membershipID, accountID, collaborationID string) error {
 	return fmt.Errorf("service: membership %s: no member row of account %s in collaboration %s: %w",
-		ms.ID, ms.AccountID, ms.CollaborationID, cleanrooms.ErrNotFound)
+		membershipID, accountID, collaborationID, cleanrooms.ErrNotFound)
 }
 
 // GetMembership returns one of the caller's memberships. ownMembership is
@@ -242,7 +242,7 @@ func (s *Service) ListMemberships(ctx context.Context, in *api.ListMembershipsIn
 				continue
 			}
 			if !w.HasMember {
-				return missingMemberRow(&cleanrooms.Membership{ID: w.ID, AccountID: w.AccountID, CollaborationID: w.CollaborationID})
+				return missingMemberRow(w.ID, w.AccountID, w.CollaborationID)
 			}
 			out.MembershipSummaries = append(out.MembershipSummaries, toMembershipSummary(w))
 		}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/cleanroomsd/cleanroomsd/internal/api"
 	"github.com/cleanroomsd/cleanroomsd/internal/protocol/restjson"
+	"github.com/cleanroomsd/cleanroomsd/internal/sdktest"
 )
 
 // modeledError is one exception of the model: what the Service returns,
@@ -392,7 +393,7 @@ func retryingClient(url string, hc cleanrooms.HTTPClient) *cleanrooms.Client {
 func TestUnimplementedNotRetried(t *testing.T) {
 	type svc struct{ api.Unimplemented }
 	srv, requests := countingServer(t, restjson.NewHandler(svc{}))
-	client := retryingClient(srv.URL, bufferedClient{srv.Client()})
+	client := retryingClient(srv.URL, sdktest.BufferedClient{C: srv.Client()})
 	_, err := client.ListCollaborations(context.Background(), &cleanrooms.ListCollaborationsInput{})
 	var ge *smithy.GenericAPIError
 	if !errors.As(err, &ge) || ge.Code != "NotImplementedException" || !strings.Contains(ge.Message, "ListCollaborations") {
@@ -409,7 +410,7 @@ func TestUnimplementedNotRetried(t *testing.T) {
 	rec := newRecorder()
 	rec.setError("GetMembership", &api.InternalServerException{Message: ptr("boom")})
 	srv, requests = countingServer(t, restjson.NewHandler(rec))
-	client = retryingClient(srv.URL, bufferedClient{srv.Client()})
+	client = retryingClient(srv.URL, sdktest.BufferedClient{C: srv.Client()})
 	_, err = client.GetMembership(context.Background(), &cleanrooms.GetMembershipInput{MembershipIdentifier: aws.String(membID)})
 	if err == nil {
 		t.Fatal("no error")

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cleanrooms"
+
+	"github.com/cleanroomsd/cleanroomsd/internal/sdktest"
 )
 
 // newSDKClient is a real Clean Rooms client of the Go SDK that talks to
@@ -34,33 +36,7 @@ func serve(t testing.TB, h http.Handler, retry bool) (*httptest.Server, *cleanro
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv, newSDKClient(srv.URL, bufferedClient{srv.Client()}, retry)
-}
-
-// bufferedClient reads each response body whole before the SDK sees the
-// response. It works around a race of the SDK with net/http, on the
-// client (aws/aws-sdk-go-v2#2737): once the response has arrived, the
-// SDK's handling of the request body can fail the Transport's final read
-// of it (the check that the body holds no more than Content-Length
-// bytes), and the Transport then closes the connection under the response
-// body still being decoded: "deserialization failed, failed to decode
-// response body, read tcp ...: use of closed network connection". The
-// SDK's standard retryer retries that; these tests make one attempt. A
-// response whose body is cut short still fails here.
-type bufferedClient struct{ c *http.Client }
-
-func (b bufferedClient) Do(r *http.Request) (*http.Response, error) {
-	resp, err := b.c.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return resp, nil
+	return srv, newSDKClient(srv.URL, sdktest.BufferedClient{C: srv.Client()}, retry)
 }
 
 // rawRequest is a request as it reached the server.

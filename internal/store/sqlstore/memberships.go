@@ -152,13 +152,6 @@ const membershipSummaryCols = "ms.id, ms.account_id, ms.region, ms.collaboration
 // membershipSummaryRow receives one row of membershipSummaryCols; the
 // member's columns are NULL when the LEFT JOIN found no row.
 type membershipSummaryRow struct {
-	v   membershipSummaryValues
-	dst [16]any // backs dest (and a list's keyset column), as membershipWithRow's does
-}
-
-// membershipSummaryValues are the columns as scanned; a list resets them
-// before each row.
-type membershipSummaryValues struct {
 	s                      cleanrooms.MembershipSummary
 	payment                string
 	createTime, updateTime int64
@@ -166,18 +159,17 @@ type membershipSummaryValues struct {
 	abilities, mlAbilities sql.NullString
 }
 
+// dest has room for a list's keyset column after the row's.
 func (r *membershipSummaryRow) dest() []any {
-	v, s := &r.v, &r.v.s
-	return append(r.dst[:0],
-		&s.ID, &s.AccountID, &s.Region, &s.CollaborationID, &s.Status, &v.payment, &v.createTime, &v.updateTime,
+	s := &r.s
+	return append(make([]any, 0, 16),
+		&s.ID, &s.AccountID, &s.Region, &s.CollaborationID, &s.Status, &r.payment, &r.createTime, &r.updateTime,
 		&s.CollaborationRegion, &s.CollaborationCreatorAccountID, &s.CollaborationCreatorDisplayName, &s.CollaborationName,
-		&v.memberAccount, &v.abilities, &v.mlAbilities,
+		&r.memberAccount, &r.abilities, &r.mlAbilities,
 	)
 }
 
-func (r *membershipSummaryRow) record() (cleanrooms.MembershipSummary, error) { return r.v.record() }
-
-func (r *membershipSummaryValues) record() (cleanrooms.MembershipSummary, error) {
+func (r *membershipSummaryRow) record() (cleanrooms.MembershipSummary, error) {
 	s := r.s
 	if err := paymentValue(r.payment, &s.Payment); err != nil {
 		return s, err
@@ -224,9 +216,9 @@ func (t *readTx) ListMembershipsOf(ctx context.Context, accountID string, status
 func (t *readTx) ListMembershipSummariesOf(ctx context.Context, accountID string, statuses []string, p cleanrooms.Page) ([]cleanrooms.MembershipSummary, string, error) {
 	r := new(membershipSummaryRow) // reused: record copies what it returns out of it
 	var seq int64
-	dest := append(r.dest(), &seq)
+	dest := append(r.dest(), &seq) // one slice a page
 	return accountPage(t, ctx, "memberships-of", accountID, statuses, p, membershipSummariesOfSQL, func(rows sqlRows) (cleanrooms.MembershipSummary, int64, error) {
-		r.v = membershipSummaryValues{}
+		*r = membershipSummaryRow{}
 		if err := rows.Scan(dest...); err != nil {
 			return cleanrooms.MembershipSummary{}, 0, err
 		}
